@@ -1,0 +1,17 @@
+// Command herald is a desktop app and a set of headless commands for live Server-Sent Events
+// streams. With no arguments (or "gui") it opens the desktop app; "serve", "subscribe",
+// "publish", "token" and "version" run without a display.
+package main
+
+import (
+	"os"
+
+	"github.com/heraldhq/herald/cli"
+)
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] == "gui" {
+		os.Exit(runGUI(os.Args[1:]))
+	}
+	os.Exit(cli.Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs Herald's whole test suite: formatting, vet, the race-checked unit and integration tests,
+# the headless build, the desktop app under Xvfb, the browser dashboard in Chromium, and a
+# one-iteration pass over the benchmarks so they keep compiling.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export LANG=${LANG:-C.UTF-8} LC_ALL=${LC_ALL:-C.UTF-8}
+export HERALD_BIN_DIR="$PWD/bin"
+mkdir -p bin
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted"; exit 1; fi
+
+step "headless build (CGO_ENABLED=0 -tags nogui)"
+CGO_ENABLED=0 go build -tags nogui -o bin/herald-nogui .
+
+step "desktop build"
+go build -o bin/herald .
+
+step "go vet"
+go vet ./...
+
+nongui=$(go list ./... | grep -vE '/(app|e2e)(/|$)')
+step "unit and integration tests (-race)"
+go test -race -count=1 -timeout 15m $nongui
+
+if [ -n "$(go list ./app/... 2>/dev/null)" ]; then
+  step "desktop app tests"
+  go test -count=1 -timeout 10m -tags ci ./app/...
+fi
+
+if [ -n "$(go list ./e2e/... 2>/dev/null)" ]; then
+  step "end-to-end tests (real browser, Xvfb, D-Bus, nginx, redis)"
+  go test -count=1 -timeout 20m -v ./e2e/... 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic|\s+\S+_test.go)' || true
+  go test -count=1 -timeout 20m ./e2e/...
+fi
+
+if [ -f bench/go.mod ]; then
+  step "benchmarks compile and run once"
+  (cd bench && go vet ./... && go test -count=1 -run '^$' -bench . -benchtime 1x ./...)
+fi
+echo
+echo "all tests passed"
