@@ -35,8 +35,11 @@ fi
 
 if [ -n "$(go list ./e2e/... 2>/dev/null)" ]; then
   step "end-to-end tests (real browser, Xvfb, D-Bus, nginx, redis)"
-  go test -count=1 -timeout 20m -v ./e2e/... 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic|\s+\S+_test.go)' || true
-  go test -count=1 -timeout 20m ./e2e/...
+  export HERALD_ARTIFACTS=${HERALD_ARTIFACTS:-$PWD/bin/artifacts}
+  mkdir -p "$HERALD_ARTIFACTS"
+  go test -count=1 -timeout 20m -v ./e2e/... 2>&1 | tee bin/e2e.log | grep -E '^\s*(--- |PASS|FAIL|ok|panic)' ; rc=${PIPESTATUS[0]}
+  if [ "$rc" -ne 0 ]; then echo "e2e failed; the full log:"; cat bin/e2e.log; exit "$rc"; fi
+  echo "screenshots kept in $HERALD_ARTIFACTS"
 fi
 
 if [ -f bench/go.mod ]; then
