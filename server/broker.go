@@ -1,0 +1,166 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Broker stores published events in ONE global order and hands every stored event, in that
+// order, to the hub's single reader loop. The hub keeps a local ring of recent encoded events
+// (the replay history and the fan-out buffer); the broker is the source of truth behind it.
+//
+// Two implementations exist: the in-memory broker of this package (one node; its store is
+// the hub's ring) and server/redisbroker (Redis Streams; several nodes share one stream).
+//
+// The hub uses a broker like this:
+//
+//	last, _ := b.Last(ctx)                 // the ring starts right after last
+//	go b.Follow(ctx, last, ring.append)    // one reader loop per node, until ctx ends
+//	evs, _ := b.Publish(ctx, msgs)         // ids assigned here; delivered later via Follow
+//	evs, gap, _ := b.Since(ctx, id, n)     // replay of ids older (or newer) than the ring
+//
+// Implementations must be safe for concurrent use.
+type Broker interface {
+	// Publish stores msgs in order, as one batch when the backend allows, and returns the
+	// stored events with the ids it assigned. Ids are strictly increasing in store order.
+	// An error means nothing after the returned events was stored; the hub answers 503
+	// with the error's text, so it should say what is wrong (e.g. "redis: connection
+	// refused at 127.0.0.1:6379; is redis-server running?").
+	Publish(ctx context.Context, msgs []Message) ([]Event, error)
+
+	// Follow is the node's one reader loop. It calls deliver for every event stored after
+	// the id `after`, in store order, without gaps or repeats, including the events this
+	// node publishes itself, until ctx ends; then it returns ctx's error. deliver is
+	// never called concurrently with itself and must not block for long. When the backend
+	// is unreachable Follow keeps retrying (with backoff) and resumes where it left off;
+	// Health reports the outage meanwhile. Events trimmed from the backend while this
+	// node was cut off are skipped; the hub notices the jump through Since's gap report
+	// only for replays, so implementations should log such a loss.
+	Follow(ctx context.Context, after ID, deliver func([]Event)) error
+
+	// Last returns the id of the newest stored event, or the broker's origin (an id
+	// before any event it will ever assign) when it stores none.
+	Last(ctx context.Context) (ID, error)
+
+	// Since returns up to max stored events with ids greater than after, oldest first.
+	// gap is true when the broker cannot continue exactly after `after`: events after it
+	// were already trimmed, or `after` is newer than anything stored (not an id of this
+	// broker). The hub calls Since only for ids outside its ring.
+	Since(ctx context.Context, after ID, max int) (events []Event, gap bool, err error)
+
+	// Health returns nil when the broker can store and deliver events, or an error that
+	// says why not. It must answer quickly (the hub calls it for /healthz).
+	Health(ctx context.Context) error
+
+	// Close releases the broker's resources. Follow loops end on their own context.
+	Close() error
+}
+
+// Message is one event as a publisher sends it. The hub assigns the event's id.
+type Message struct {
+	// Channel is the channel name (see server/topic); empty means topic.Default.
+	Channel string `json:"channel"`
+	// Event is the SSE event type; empty means the client's default ("message").
+	Event string `json:"event,omitempty"`
+	// ID is the publisher's idempotency key, not the SSE id: publishing again with the
+	// same ID while the first event is still in the hub's history answers the first
+	// event's receipt and stores nothing. Empty means no key.
+	ID string `json:"id,omitempty"`
+	// Data is the event's payload; it may span lines (each becomes a "data:" line).
+	Data string `json:"data"`
+	// Retry, when positive, is sent as the event's "retry:" field (milliseconds).
+	Retry int `json:"retry,omitempty"`
+}
+
+// Receipt tells a publisher which id the hub gave its event.
+type Receipt struct {
+	ID      string `json:"id"`
+	Channel string `json:"channel"`
+}
+
+// Event is a stored event: the message plus its assigned id. Brokers move Events; the hub
+// encodes each one to its SSE bytes once.
+type Event struct {
+	ID ID
+	Message
+}
+
+// ID is an event id as the hub and its brokers assign it: "<ms>-<seq>", the form of a Redis
+// Streams id. Ids compare by Ms, then Seq. The memory broker uses the hub's start time as
+// Ms for every event and counts Seq from 1, so ids from an earlier run of a hub are older
+// than anything the new run keeps and a replay after them reports a gap instead of
+// silently skipping events.
+type ID struct {
+	Ms  uint64
+	Seq uint64
+}
+
+// String formats the id as sent in the SSE "id:" field, e.g. "1700000000000-42".
+func (id ID) String() string {
+	var b [41]byte
+	return string(id.AppendTo(b[:0]))
+}
+
+// AppendTo appends the id's text form to b.
+func (id ID) AppendTo(b []byte) []byte {
+	b = strconv.AppendUint(b, id.Ms, 10)
+	b = append(b, '-')
+	return strconv.AppendUint(b, id.Seq, 10)
+}
+
+// IsZero reports whether id is the zero id, which no broker assigns.
+func (id ID) IsZero() bool { return id == ID{} }
+
+// Compare returns -1, 0 or +1 as id is older than, equal to or newer than other.
+func (id ID) Compare(other ID) int {
+	switch {
+	case id.Ms < other.Ms:
+		return -1
+	case id.Ms > other.Ms:
+		return 1
+	case id.Seq < other.Seq:
+		return -1
+	case id.Seq > other.Seq:
+		return 1
+	}
+	return 0
+}
+
+// Less reports whether id is older than other.
+func (id ID) Less(other ID) bool { return id.Compare(other) < 0 }
+
+// ErrBadID is returned by ParseID for text that is not an id of this hub.
+var ErrBadID = errors.New("not a Herald event id (want <ms>-<seq>, e.g. 1700000000000-42)")
+
+// ParseID parses "<ms>-<seq>" (both decimal, no sign, no spaces).
+func ParseID(s string) (ID, error) {
+	ms, seq, ok := strings.Cut(s, "-")
+	if !ok {
+		return ID{}, ErrBadID
+	}
+	a, err1 := parseDigits(ms)
+	b, err2 := parseDigits(seq)
+	if err1 != nil || err2 != nil {
+		return ID{}, ErrBadID
+	}
+	return ID{Ms: a, Seq: b}, nil
+}
+
+func parseDigits(s string) (uint64, error) {
+	if s == "" || len(s) > 20 {
+		return 0, ErrBadID
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, ErrBadID
+		}
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrBadID, err)
+	}
+	return v, nil
+}

@@ -1,0 +1,93 @@
+package server
+
+import (
+	"context"
+	"testing"
+)
+
+func TestParseID(t *testing.T) {
+	tests := []struct {
+		in   string
+		want ID
+		ok   bool
+	}{
+		{"1700000000000-0", ID{1700000000000, 0}, true},
+		{"1-42", ID{1, 42}, true},
+		{"18446744073709551615-18446744073709551615", ID{^uint64(0), ^uint64(0)}, true},
+		{"18446744073709551616-1", ID{}, false},
+		{"", ID{}, false},
+		{"12", ID{}, false},
+		{"-1", ID{}, false},
+		{"1-", ID{}, false},
+		{"+1-2", ID{}, false},
+		{"1- 2", ID{}, false},
+		{"1-2-3", ID{}, false},
+		{"a-b", ID{}, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseID(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseID(%q) = %v, %v; want %v ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+		if tt.ok && got.String() != tt.in {
+			t.Errorf("ID(%q).String() = %q", tt.in, got.String())
+		}
+	}
+}
+
+func TestIDCompare(t *testing.T) {
+	ids := []ID{{1, 5}, {1, 6}, {2, 0}, {10, 1}}
+	for i := range ids {
+		for j := range ids {
+			want := 0
+			if i < j {
+				want = -1
+			} else if i > j {
+				want = 1
+			}
+			if got := ids[i].Compare(ids[j]); got != want {
+				t.Errorf("%v.Compare(%v) = %d, want %d", ids[i], ids[j], got, want)
+			}
+		}
+	}
+}
+
+func TestMemoryBrokerOrderAndPending(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	b := NewMemoryBroker()
+	origin, _ := b.Last(ctx)
+	// Published before Follow runs: must still reach the reader loop, in order.
+	if _, err := b.Publish(ctx, []Message{{Channel: "a", Data: "1"}, {Channel: "a", Data: "2"}}); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan Event, 10)
+	done := make(chan error, 1)
+	go func() {
+		done <- b.Follow(ctx, origin, func(evs []Event) {
+			for _, e := range evs {
+				got <- e
+			}
+		})
+	}()
+	for i := 0; i < 2; i++ {
+		<-got
+	}
+	evs, err := b.Publish(ctx, []Message{{Channel: "a", Data: "3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := <-got
+	if e.Data != "3" || e.ID != evs[0].ID || e.ID.Seq != 3 || e.ID.Ms != origin.Ms {
+		t.Fatalf("third event = %+v, receipt %v", e, evs[0].ID)
+	}
+	if _, gap, _ := b.Since(ctx, e.ID, 10); gap {
+		t.Error("Since(newest) reported a gap")
+	}
+	if _, gap, _ := b.Since(ctx, ID{Ms: origin.Ms - 1, Seq: 9}, 10); !gap {
+		t.Error("Since(id of an earlier run) reported no gap")
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Error("Follow returned nil after cancel")
+	}
+}
