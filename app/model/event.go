@@ -1,0 +1,86 @@
+// Package model holds the desktop app's logic in plain Go: stock quotes, the event log, the
+// notification rules, feed configuration and status, and the batcher that paces UI updates.
+// It never imports Fyne, so it is tested quickly and with -race.
+package model
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// Event is one SSE event as the app keeps it: where it came from and when it arrived.
+type Event struct {
+	Seq  uint64    `json:"seq"`  // assigned by the Log, strictly increasing
+	Time time.Time `json:"time"` // arrival time
+	Feed string    `json:"feed"` // the feed's display name
+	Type string    `json:"event"`
+	ID   string    `json:"id,omitempty"`
+	Data string    `json:"data"`
+}
+
+// Fields decodes the event's data as a JSON object; ok is false when it is not one.
+func (e Event) Fields() (map[string]any, bool) {
+	d := strings.TrimSpace(e.Data)
+	if !strings.HasPrefix(d, "{") {
+		return nil, false
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(d), &m); err != nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// Level returns the event's "level" or "severity" field in lower case ("" when none).
+func (e Event) Level() string {
+	m, ok := e.Fields()
+	if !ok {
+		return ""
+	}
+	for _, k := range []string{"level", "severity", "priority"} {
+		if s, ok := m[k].(string); ok {
+			return strings.ToLower(s)
+		}
+	}
+	return ""
+}
+
+// Preview returns the data on one line, cut to about max runes, for a table cell.
+func (e Event) Preview(max int) string {
+	s := strings.Join(strings.Fields(e.Data), " ")
+	r := []rune(s)
+	if len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
+}
+
+// Pretty returns the data indented when it is JSON, or unchanged when it is not.
+func (e Event) Pretty() string {
+	var v any
+	if err := json.Unmarshal([]byte(e.Data), &v); err != nil {
+		return e.Data
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return e.Data
+	}
+	return string(b)
+}
+
+// Kind groups event types for colouring: "stock", "alert", "notification", "system"
+// (herald.* control events) or "message".
+func Kind(eventType string) string {
+	switch {
+	case IsStockEvent(eventType):
+		return "stock"
+	case eventType == "alert" || strings.HasSuffix(eventType, ".alert"):
+		return "alert"
+	case eventType == "notification" || strings.HasSuffix(eventType, ".notification"):
+		return "notification"
+	case strings.HasPrefix(eventType, "herald."):
+		return "system"
+	}
+	return "message"
+}

@@ -1,0 +1,204 @@
+package model
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/heraldhq/herald/server/topic"
+)
+
+// Rule says which events become a notification: those of one event type from matching feeds.
+type Rule struct {
+	Feed    string `json:"feed"`  // feed name, "" or "*" for every feed
+	Event   string `json:"event"` // event type, may be a pattern such as "*" or "ci.*"
+	Enabled bool   `json:"enabled"`
+}
+
+// DefaultRules notify for `notification` and `alert` events from every feed.
+func DefaultRules() []Rule {
+	return []Rule{{Event: "notification", Enabled: true}, {Event: "alert", Enabled: true}}
+}
+
+func (r Rule) matches(e Event) bool {
+	if !r.Enabled {
+		return false
+	}
+	if r.Feed != "" && r.Feed != "*" && r.Feed != e.Feed {
+		return false
+	}
+	if r.Event == e.Type {
+		return true
+	}
+	return topic.ValidPattern(r.Event) == nil && topic.Match(r.Event, e.Type)
+}
+
+// PriceAlert fires once when a symbol's price crosses a threshold, and re-arms when the price
+// goes back across it.
+type PriceAlert struct {
+	Symbol    string  `json:"symbol"`
+	Above     bool    `json:"above"` // true: fire when price >= Threshold; false: when <=
+	Threshold float64 `json:"threshold"`
+}
+
+// String describes the alert, e.g. "AAPL above 200".
+func (p PriceAlert) String() string {
+	dir := "below"
+	if p.Above {
+		dir = "above"
+	}
+	return p.Symbol + " " + dir + " " + strconv.FormatFloat(p.Threshold, 'f', -1, 64)
+}
+
+func (p PriceAlert) hit(price float64) bool {
+	if p.Above {
+		return price >= p.Threshold
+	}
+	return price <= p.Threshold
+}
+
+// Notification is what the app asks the OS to show.
+type Notification struct {
+	Title  string
+	Body   string
+	Urgent bool // alert with level error or critical: shown with beeep.Alert
+}
+
+// DefaultCoalesceWindow is how long after a notification further ones are held and then
+// summed up as one "and N more".
+const DefaultCoalesceWindow = 4 * time.Second
+
+// Engine turns events into notifications: rules, price alerts, coalescing and do not disturb.
+// It is not safe for concurrent use; the app calls it from one goroutine.
+type Engine struct {
+	Rules       []Rule
+	PriceAlerts []PriceAlert
+	DND         bool          // drop everything (counted in Suppressed)
+	Window      time.Duration // coalescing window; DefaultCoalesceWindow when 0
+
+	armed      map[string]bool // PriceAlert.String() -> still able to fire
+	lastSent   time.Time
+	held       []Notification // notifications held during the window
+	Suppressed int            // dropped because of do not disturb
+}
+
+func (g *Engine) window() time.Duration {
+	if g.Window <= 0 {
+		return DefaultCoalesceWindow
+	}
+	return g.Window
+}
+
+// Process looks at one event at time now and returns the notifications to show right away
+// (zero or one; the rest are held for Flush).
+func (g *Engine) Process(e Event, now time.Time) []Notification {
+	var cands []Notification
+	for _, r := range g.Rules {
+		if r.matches(e) {
+			cands = append(cands, notificationFor(e))
+			break
+		}
+	}
+	if IsStockEvent(e.Type) && len(g.PriceAlerts) > 0 {
+		for _, q := range ParseQuotes(e.Data) {
+			cands = append(cands, g.priceAlerts(q)...)
+		}
+	}
+	var out []Notification
+	for _, n := range cands {
+		if g.DND {
+			g.Suppressed++
+			continue
+		}
+		if len(g.held) > 0 || (!g.lastSent.IsZero() && now.Sub(g.lastSent) < g.window()) {
+			g.held = append(g.held, n)
+			continue
+		}
+		g.lastSent = now
+		out = append(out, n)
+	}
+	return out
+}
+
+// Flush returns the summary of held notifications once the window since the last one shown
+// has passed ("Title and N more"); call it on a timer, e.g. every second.
+func (g *Engine) Flush(now time.Time) []Notification {
+	if len(g.held) == 0 || now.Sub(g.lastSent) < g.window() {
+		return nil
+	}
+	first := g.held[0]
+	n := Notification{Title: first.Title, Body: first.Body}
+	for _, h := range g.held {
+		n.Urgent = n.Urgent || h.Urgent
+	}
+	if more := len(g.held) - 1; more > 0 {
+		n.Body = strings.TrimSpace(n.Body + fmt.Sprintf("\nand %d more", more))
+	}
+	g.held = g.held[:0]
+	g.lastSent = now
+	return []Notification{n}
+}
+
+func (g *Engine) priceAlerts(q Quote) []Notification {
+	if g.armed == nil {
+		g.armed = map[string]bool{}
+	}
+	var out []Notification
+	for _, p := range g.PriceAlerts {
+		if !strings.EqualFold(p.Symbol, q.Symbol) {
+			continue
+		}
+		key := p.String()
+		armed, seen := g.armed[key]
+		if !seen {
+			armed = true
+		}
+		if p.hit(q.Price) {
+			if armed {
+				out = append(out, Notification{
+					Title: "Price alert: " + key,
+					Body:  fmt.Sprintf("%s is at %s", q.Symbol, strconv.FormatFloat(q.Price, 'f', 2, 64)),
+				})
+			}
+			g.armed[key] = false
+		} else {
+			g.armed[key] = true
+		}
+	}
+	return out
+}
+
+// notificationFor builds a title and body from an event: JSON fields title/message/text/body
+// when present, else the raw data.
+func notificationFor(e Event) Notification {
+	n := Notification{Title: e.Type, Body: e.Data}
+	if m, ok := e.Fields(); ok {
+		if s := str(m, "title", "summary", "subject"); s != "" {
+			n.Title = s
+		}
+		n.Body = str(m, "message", "body", "text", "msg", "description")
+		if n.Body == "" && n.Title == e.Type {
+			n.Body = e.Preview(200)
+		}
+	}
+	if n.Title == e.Type && e.Type != "" {
+		n.Title = strings.ToUpper(e.Type[:1]) + e.Type[1:]
+		if e.Feed != "" {
+			n.Title += " from " + e.Feed
+		}
+	}
+	if lvl := e.Level(); Kind(e.Type) == "alert" && (lvl == "error" || lvl == "critical" || lvl == "fatal") {
+		n.Urgent = true
+	}
+	return n
+}
+
+func str(m map[string]any, keys ...string) string {
+	for _, k := range keys {
+		if s, ok := m[k].(string); ok && strings.TrimSpace(s) != "" {
+			return strings.TrimSpace(s)
+		}
+	}
+	return ""
+}

@@ -1,0 +1,108 @@
+package model
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEngineRules(t *testing.T) {
+	t0 := time.Unix(1700000000, 0)
+	tests := []struct {
+		name   string
+		rules  []Rule
+		ev     Event
+		title  string // "" means no notification
+		body   string
+		urgent bool
+	}{
+		{"default notification", DefaultRules(), Event{Feed: "hub", Type: "notification", Data: `{"title":"Deploy","message":"v2 is out"}`}, "Deploy", "v2 is out", false},
+		{"alert critical is urgent", DefaultRules(), Event{Feed: "ci", Type: "alert", Data: `{"level":"critical","message":"disk full"}`}, "Alert from ci", "disk full", true},
+		{"alert error is urgent", DefaultRules(), Event{Type: "alert", Data: `{"level":"ERROR","title":"DB down"}`}, "DB down", "", true},
+		{"alert info not urgent", DefaultRules(), Event{Feed: "ci", Type: "alert", Data: `{"level":"info","text":"fyi"}`}, "Alert from ci", "fyi", false},
+		{"plain text body", DefaultRules(), Event{Feed: "x", Type: "notification", Data: "hello"}, "Notification from x", "hello", false},
+		{"message ignored by default", DefaultRules(), Event{Type: "message", Data: "hi"}, "", "", false},
+		{"disabled rule", []Rule{{Event: "alert"}}, Event{Type: "alert", Data: "x"}, "", "", false},
+		{"rule for other feed", []Rule{{Feed: "ci", Event: "alert", Enabled: true}}, Event{Feed: "hub", Type: "alert", Data: "x"}, "", "", false},
+		{"rule for this feed", []Rule{{Feed: "ci", Event: "alert", Enabled: true}}, Event{Feed: "ci", Type: "alert", Data: "x"}, "Alert from ci", "x", false},
+		{"pattern rule", []Rule{{Event: "build.*", Enabled: true}}, Event{Type: "build.failed", Data: "x"}, "Build.failed", "x", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := &Engine{Rules: tt.rules}
+			got := g.Process(tt.ev, t0)
+			if tt.title == "" {
+				if len(got) != 0 {
+					t.Fatalf("got %+v, want nothing", got)
+				}
+				return
+			}
+			if len(got) != 1 || got[0].Title != tt.title || got[0].Body != tt.body || got[0].Urgent != tt.urgent {
+				t.Fatalf("got %+v, want title %q body %q urgent %v", got, tt.title, tt.body, tt.urgent)
+			}
+		})
+	}
+}
+
+func TestEngineCoalescesBursts(t *testing.T) {
+	t0 := time.Unix(1700000000, 0)
+	g := &Engine{Rules: DefaultRules(), Window: 3 * time.Second}
+	n := func(i int) Event {
+		return Event{Type: "notification", Data: `{"title":"n` + string(rune('0'+i)) + `"}`}
+	}
+	if got := g.Process(n(0), t0); len(got) != 1 || got[0].Title != "n0" {
+		t.Fatalf("first of a burst should go out at once: %+v", got)
+	}
+	for i := 1; i <= 4; i++ {
+		if got := g.Process(n(i), t0.Add(time.Duration(i)*100*time.Millisecond)); len(got) != 0 {
+			t.Fatalf("burst item %d went out: %+v", i, got)
+		}
+	}
+	if got := g.Flush(t0.Add(2 * time.Second)); len(got) != 0 {
+		t.Fatalf("flushed inside the window: %+v", got)
+	}
+	got := g.Flush(t0.Add(3 * time.Second))
+	if len(got) != 1 || got[0].Title != "n1" || !strings.HasSuffix(got[0].Body, "and 3 more") {
+		t.Fatalf("summary = %+v, want n1 ... and 3 more", got)
+	}
+	if got := g.Flush(t0.Add(10 * time.Second)); len(got) != 0 {
+		t.Fatalf("second flush repeated: %+v", got)
+	}
+	if got := g.Process(n(5), t0.Add(10*time.Second)); len(got) != 1 {
+		t.Fatalf("after a quiet window a notification goes out at once: %+v", got)
+	}
+}
+
+func TestEngineDND(t *testing.T) {
+	g := &Engine{Rules: DefaultRules(), DND: true}
+	if got := g.Process(Event{Type: "alert", Data: "x"}, time.Now()); len(got) != 0 {
+		t.Fatalf("DND let through %+v", got)
+	}
+	if g.Suppressed != 1 {
+		t.Errorf("suppressed = %d, want 1", g.Suppressed)
+	}
+}
+
+func TestEnginePriceAlerts(t *testing.T) {
+	g := &Engine{PriceAlerts: []PriceAlert{{Symbol: "AAPL", Above: true, Threshold: 200}, {Symbol: "aapl", Threshold: 150}}, Window: time.Nanosecond}
+	t0 := time.Unix(1700000000, 0)
+	steps := []struct {
+		price float64
+		want  string // title or ""
+	}{
+		{180, ""},
+		{201, "Price alert: AAPL above 200"},
+		{205, ""}, // still above: fired once
+		{190, ""}, // re-armed
+		{200, "Price alert: AAPL above 200"},
+		{149.5, "Price alert: aapl below 150"},
+	}
+	for i, s := range steps {
+		ev := Event{Type: "stock-update", Data: `{"symbol":"AAPL","price":` + strconv.FormatFloat(s.price, 'f', -1, 64) + `}`}
+		got := g.Process(ev, t0.Add(time.Duration(i)*time.Second))
+		if s.want == "" && len(got) != 0 || s.want != "" && (len(got) != 1 || got[0].Title != s.want) {
+			t.Errorf("step %d price %v: got %+v, want %q", i, s.price, got, s.want)
+		}
+	}
+}
