@@ -1,0 +1,371 @@
+// Package sseclient is a client for Server-Sent Events (SSE): a streaming parser that follows
+// the WHATWG HTML "Server-sent events" interpretation rules exactly, and a Client that
+// subscribes to a stream and reconnects by itself like a browser's EventSource (and better).
+package sseclient
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"time"
+)
+
+// Event is one dispatched server-sent event.
+type Event struct {
+	// Type is the event type: the last `event:` field before the event, or "message" when the
+	// stream named none.
+	Type string
+	// Data is the event's data: its `data:` lines joined with "\n".
+	Data string
+	// ID is the last event ID in effect when the event was dispatched (the spec's
+	// lastEventId): it persists across events until the stream sets another one.
+	ID string
+}
+
+// Default limits of a Parser; see WithMaxLineSize and WithMaxEventSize.
+const (
+	DefaultMaxLineSize  = 1 << 20 // 1 MiB per line
+	DefaultMaxEventSize = 4 << 20 // 4 MiB of data per event
+)
+
+// ErrLineTooLong and ErrEventTooLarge are the sentinels a *LimitError wraps, for errors.Is.
+var (
+	ErrLineTooLong   = errors.New("sseclient: line too long")
+	ErrEventTooLarge = errors.New("sseclient: event too large")
+)
+
+// LimitError reports a stream that exceeded one of the Parser's caps. The parser stops there:
+// reading on would need unbounded memory.
+type LimitError struct {
+	Limit string // the option's name: "MaxLineSize" or "MaxEventSize"
+	Max   int    // the cap in bytes
+	err   error
+}
+
+func (e *LimitError) Error() string {
+	what := "a line is longer than"
+	if e.err == ErrEventTooLarge {
+		what = "an event's data is larger than"
+	}
+	return fmt.Sprintf("sseclient: %s %d bytes (%s); raise the limit if the server really sends that much",
+		what, e.Max, e.Limit)
+}
+
+// Unwrap returns ErrLineTooLong or ErrEventTooLarge.
+func (e *LimitError) Unwrap() error { return e.err }
+
+// ParserOption configures a Parser.
+type ParserOption func(*Parser)
+
+// WithMaxLineSize caps one line (field name, colon and value, without its line end) at n
+// bytes. The read buffer never grows beyond about that size.
+func WithMaxLineSize(n int) ParserOption {
+	return func(p *Parser) { p.maxLine = max(n, 1) }
+}
+
+// WithMaxEventSize caps the data of one event (its data lines plus one "\n" each) at n bytes.
+func WithMaxEventSize(n int) ParserOption {
+	return func(p *Parser) { p.maxEvent = max(n, 1) }
+}
+
+// WithLastEventID starts the parser with a last event ID already in effect, as when a client
+// reconnects: events that carry no `id:` field report it in Event.ID.
+func WithLastEventID(id string) ParserOption {
+	return func(p *Parser) { p.lastID = id; p.id = append(p.id[:0], id...) }
+}
+
+// Parser reads events from an event stream. It is not safe for concurrent use.
+//
+// It reads into one reusable buffer and scans it for line ends, so a line costs no allocation;
+// an event costs its own strings (Data, and ID or Type only when they change).
+type Parser struct {
+	rd  io.Reader
+	buf []byte
+	// The unread bytes are buf[start:end].
+	start, end int
+	// lf is the index of the next '\n' at or after start when lf >= start; otherwise
+	// buf[start:lfFrom] is known to hold no '\n' and the search goes on from lfFrom. Caching
+	// it keeps streams with CR line ends from rescanning the buffer for every line.
+	lf, lfFrom int
+	// err is the reader's error (returned once the buffered lines are used up) or a
+	// LimitError (returned at once and for good).
+	err     error
+	empties int // consecutive reads that returned nothing and no error
+
+	bomDone bool // the leading BOM was checked for (and stripped)
+	skipLF  bool // the last line ended with CR: a '\n' right after it belongs to it
+
+	data     []byte // data buffer: each data line's value plus "\n"
+	typ      []byte // event type buffer
+	id       []byte // last event ID buffer
+	lastID   string // last event ID string, as dispatched
+	lastType string // the last non-default event type, reused while it repeats
+
+	retry    time.Duration
+	hasRetry bool
+
+	maxLine, maxEvent int
+}
+
+const (
+	minBufSize = 16
+	maxBufSize = 64 << 10 // initial buffer; grows only for lines longer than this
+)
+
+var bom = []byte("\xEF\xBB\xBF")
+
+// NewParser returns a parser reading the event stream r.
+func NewParser(r io.Reader, opts ...ParserOption) *Parser {
+	p := &Parser{maxLine: DefaultMaxLineSize, maxEvent: DefaultMaxEventSize}
+	for _, o := range opts {
+		o(p)
+	}
+	p.buf = make([]byte, min(max(p.maxLine+1, minBufSize), maxBufSize))
+	p.Reset(r)
+	return p
+}
+
+// Reset makes the parser read a new stream r (a reconnection), keeping its buffers, limits,
+// last event ID and retry value, as an EventSource does across reconnects.
+func (p *Parser) Reset(r io.Reader) {
+	p.rd = r
+	p.start, p.end, p.lf, p.lfFrom = 0, 0, -1, 0
+	p.err, p.empties = nil, 0
+	p.bomDone, p.skipLF = false, false
+	p.data, p.typ = p.data[:0], p.typ[:0]
+	p.id = append(p.id[:0], p.lastID...) // an unfinished event's id does not count
+}
+
+// LastEventID returns the last event ID string: the value a reconnecting client sends as
+// Last-Event-ID. It changes only when an event is dispatched (a blank line), even one without
+// data.
+func (p *Parser) LastEventID() string { return p.lastID }
+
+// Retry returns the last valid `retry:` value the stream sent, and whether it sent one.
+func (p *Parser) Retry() (time.Duration, bool) { return p.retry, p.hasRetry }
+
+// Next returns the next event. At the end of the stream it returns io.EOF (an unfinished last
+// event is discarded, as the spec says); a reader's error is returned as it is, and a
+// *LimitError when the stream exceeds a cap. After an error, Next keeps returning it.
+func (p *Parser) Next() (Event, error) {
+	for {
+		line, err := p.line()
+		if err != nil {
+			return Event{}, err
+		}
+		if len(line) == 0 {
+			if ev, ok := p.dispatch(); ok {
+				return ev, nil
+			}
+			continue
+		}
+		if err := p.field(line); err != nil {
+			return Event{}, err
+		}
+	}
+}
+
+// line returns the next complete line, without its line end. The slice points into the read
+// buffer and is valid until the next call.
+func (p *Parser) line() ([]byte, error) {
+	for {
+		if p.skipLF && p.start < p.end {
+			if p.buf[p.start] == '\n' {
+				p.start++
+			}
+			p.skipLF = false
+		}
+		if !p.bomDone {
+			pending := p.buf[p.start:p.end]
+			switch {
+			case len(pending) >= len(bom) || p.err != nil:
+				if bytes.HasPrefix(pending, bom) {
+					p.start += len(bom)
+				}
+				p.bomDone = true
+			case !bytes.HasPrefix(bom, pending):
+				p.bomDone = true
+			default: // could still be a BOM: read on
+				if err := p.fill(); err != nil {
+					return nil, err
+				}
+				continue
+			}
+		}
+		if i := p.eol(); i >= 0 {
+			line := p.buf[p.start:i]
+			if len(line) > p.maxLine {
+				return nil, p.fail(ErrLineTooLong)
+			}
+			p.skipLF = p.buf[i] == '\r'
+			p.start = i + 1
+			return line, nil
+		}
+		if p.end-p.start > p.maxLine {
+			return nil, p.fail(ErrLineTooLong)
+		}
+		if err := p.fill(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// eol returns the index of the first '\r' or '\n' in buf[start:end], or -1. It runs two
+// bytes.IndexByte scans (vectorised) instead of one byte-at-a-time IndexAny.
+func (p *Parser) eol() int {
+	lf := p.lf
+	if lf < p.start {
+		from := max(p.lfFrom, p.start)
+		if i := bytes.IndexByte(p.buf[from:p.end], '\n'); i >= 0 {
+			lf = from + i
+			p.lf = lf
+		} else {
+			lf = p.end
+			p.lfFrom = p.end
+		}
+	}
+	if i := bytes.IndexByte(p.buf[p.start:lf], '\r'); i >= 0 {
+		return p.start + i
+	}
+	if lf < p.end {
+		return lf
+	}
+	return -1
+}
+
+// fill reads more bytes, first making room by moving the unread bytes to the front and, when
+// one unfinished line fills the whole buffer, growing it (never beyond maxLine+1, because
+// line refuses longer pending lines before calling fill). It returns the error to stop with.
+func (p *Parser) fill() error {
+	if p.err != nil {
+		return p.err
+	}
+	if p.start > 0 {
+		n := copy(p.buf, p.buf[p.start:p.end])
+		if p.lf >= p.start {
+			p.lf -= p.start
+		} else {
+			p.lf = -1
+		}
+		p.lfFrom = max(p.lfFrom-p.start, 0)
+		p.start, p.end = 0, n
+	}
+	if p.end == len(p.buf) {
+		size := min(2*len(p.buf), max(p.maxLine+1, len(p.buf)+1))
+		nb := make([]byte, size)
+		copy(nb, p.buf[:p.end])
+		p.buf = nb
+	}
+	n, err := p.rd.Read(p.buf[p.end:])
+	p.end += n
+	switch {
+	case err != nil:
+		p.err = err
+		if n == 0 {
+			return err
+		}
+	case n == 0:
+		if p.empties++; p.empties >= 100 {
+			p.err = io.ErrNoProgress
+			return p.err
+		}
+	default:
+		p.empties = 0
+	}
+	return nil
+}
+
+// fail stops the parser for good with a LimitError and drops what it buffered.
+func (p *Parser) fail(which error) error {
+	e := &LimitError{Limit: "MaxLineSize", Max: p.maxLine, err: which}
+	if which == ErrEventTooLarge {
+		e.Limit, e.Max = "MaxEventSize", p.maxEvent
+	}
+	p.err = e
+	p.start, p.end, p.lf, p.lfFrom = 0, 0, -1, 0
+	p.data = nil
+	return e
+}
+
+// field processes one non-empty line: a comment, or a field with an optional value.
+func (p *Parser) field(line []byte) error {
+	if line[0] == ':' {
+		return nil // comment
+	}
+	name, value := line, line[len(line):]
+	if i := bytes.IndexByte(line, ':'); i >= 0 {
+		name, value = line[:i], line[i+1:]
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+	}
+	switch string(name) { // compiled without a conversion allocation
+	case "data":
+		if len(p.data)+len(value)+1 > p.maxEvent {
+			return p.fail(ErrEventTooLarge)
+		}
+		p.data = append(p.data, value...)
+		p.data = append(p.data, '\n')
+	case "event":
+		p.typ = append(p.typ[:0], value...)
+	case "id":
+		if bytes.IndexByte(value, 0) < 0 {
+			p.id = append(p.id[:0], value...)
+		}
+	case "retry":
+		if ms, ok := parseDigits(value); ok {
+			p.retry, p.hasRetry = ms, true
+		}
+	}
+	return nil // any other field is ignored
+}
+
+// parseDigits reads a retry value: milliseconds as ASCII digits only (no sign, no space, not
+// empty), saturating instead of overflowing.
+func parseDigits(b []byte) (time.Duration, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	const limit = math.MaxInt64 / int64(time.Millisecond)
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n <= limit {
+			n = n*10 + int64(c-'0')
+		}
+	}
+	if n > limit {
+		return math.MaxInt64, true
+	}
+	return time.Duration(n) * time.Millisecond, true
+}
+
+// dispatch ends an event at a blank line. It reports false when there is nothing to dispatch
+// (no data lines); the last event ID is updated either way.
+func (p *Parser) dispatch() (Event, bool) {
+	if string(p.id) != p.lastID {
+		p.lastID = decode(p.id)
+	}
+	if len(p.data) == 0 {
+		p.typ = p.typ[:0]
+		return Event{}, false
+	}
+	ev := Event{Type: "message", Data: decode(p.data[:len(p.data)-1]), ID: p.lastID}
+	if len(p.typ) > 0 {
+		if string(p.typ) != p.lastType {
+			p.lastType = decode(p.typ)
+		}
+		ev.Type = p.lastType
+	}
+	p.typ = p.typ[:0]
+	if cap(p.data) > maxBufSize {
+		p.data = nil // one huge event should not pin its memory for the stream's life
+	} else {
+		p.data = p.data[:0]
+	}
+	return ev, true
+}
