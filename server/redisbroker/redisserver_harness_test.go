@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 )
 
 // TestRedisServerKeepsAcknowledgedWrites checks the harness itself: a write Redis acknowledged
@@ -13,7 +15,7 @@ func TestRedisServerKeepsAcknowledgedWrites(t *testing.T) {
 	c := rs.Client()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	id, err := c.XAdd(ctx, xaddArgs("harness", "x")).Result()
+	id, err := c.XAdd(ctx, &redis.XAddArgs{Stream: "harness", Values: []string{"d", "x"}}).Result()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,7 +117,7 @@ func (s *redisServer) Kill() {
 
 // Client returns a plain go-redis client for assertions, closed at the end of the test.
 func (s *redisServer) Client() *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr()})
+	c := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1})
 	s.t.Cleanup(func() { c.Close() })
 	return c
 }

@@ -1,0 +1,311 @@
+// Package redisbroker is Herald's Redis Streams broker: several `herald serve` nodes XADD to
+// one stream, so every node sees every event in one global order and the stream ids are the
+// event ids. Each node runs one reader loop (XREAD BLOCK from its last id) that feeds the
+// hub's local ring; replay older than the ring reads the stream with XRANGE, and an id that
+// was trimmed away (MAXLEN) is reported as a gap, which the hub turns into herald.gap.
+package redisbroker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/heraldhq/herald/server"
+)
+
+// Defaults for Options fields left zero.
+const (
+	DefaultStream     = "herald:events"
+	DefaultMaxLen     = 100_000
+	DefaultMaxBackoff = 5 * time.Second
+	defaultBatch      = 1000
+	defaultBlock      = 5 * time.Second
+	healthTimeout     = time.Second
+)
+
+// Stream entry field names; short because every entry carries them.
+const (
+	fieldChannel = "c"
+	fieldEvent   = "e"
+	fieldData    = "d"
+	fieldRetry   = "r"
+	fieldKey     = "k" // the publisher's idempotency key (Message.ID)
+)
+
+// Options configure a Broker.
+type Options struct {
+	// URL is the Redis URL, e.g. redis://127.0.0.1:6379/0 (rediss:// for TLS; user and
+	// password in the URL as usual).
+	URL string
+	// Stream is the stream key every node shares (default DefaultStream).
+	Stream string
+	// MaxLen bounds the stream with approximate trimming (XADD MAXLEN ~ N); it is the
+	// history every node can replay from (default DefaultMaxLen).
+	MaxLen int64
+	// MaxBackoff caps the reader loop's wait between reconnect attempts (default 5 s).
+	MaxBackoff time.Duration
+	// Logger receives outages, recoveries and lost events (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// Broker is a server.Broker on a Redis Stream. It is safe for concurrent use.
+type Broker struct {
+	opts   Options
+	ropts  *redis.Options // parsed URL, the template for the reader's own client
+	client *redis.Client  // publish, replay and health; never used for blocking reads
+	log    *slog.Logger
+
+	mu        sync.Mutex
+	readerErr error     // non-nil while the reader loop cannot reach Redis
+	downSince time.Time // when readerErr was first set
+}
+
+var _ server.Broker = (*Broker)(nil)
+
+var setLoggerOnce sync.Once
+
+// New parses opts.URL and returns a broker. It does not need Redis to be reachable yet: a
+// node may start before Redis and reports unhealthy until it can connect.
+func New(opts Options) (*Broker, error) {
+	if opts.URL == "" {
+		return nil, errors.New("redis URL is empty; pass --redis redis://HOST:6379/0")
+	}
+	ro, err := redis.ParseURL(opts.URL)
+	if err != nil {
+		return nil, fmt.Errorf("redis URL %q is not valid (%v); want redis://[user:password@]HOST:PORT/DB", opts.URL, err)
+	}
+	if opts.Stream == "" {
+		opts.Stream = DefaultStream
+	}
+	if opts.MaxLen <= 0 {
+		opts.MaxLen = DefaultMaxLen
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = DefaultMaxBackoff
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	// XADD is not idempotent: a retry after a lost reply would store the event twice, so
+	// the client never retries; the publisher gets the error (503) and decides.
+	ro.MaxRetries = -1
+	ro.DialerRetries = 1
+	if ro.DialTimeout == 0 {
+		ro.DialTimeout = 2 * time.Second
+	}
+	setLoggerOnce.Do(func() { redis.SetLogger(debugLogger{opts.Logger}) })
+	return &Broker{opts: opts, ropts: ro, client: redis.NewClient(ro), log: opts.Logger}, nil
+}
+
+// Publish XADDs msgs in order; a batch goes in one MULTI/EXEC so it is stored contiguously
+// or not at all.
+func (b *Broker) Publish(ctx context.Context, msgs []server.Message) ([]server.Event, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.StringCmd, len(msgs))
+	var err error
+	if len(msgs) == 1 {
+		cmds[0] = b.client.XAdd(ctx, b.xadd(msgs[0]))
+		err = cmds[0].Err()
+	} else {
+		_, err = b.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			for i, m := range msgs {
+				cmds[i] = p.XAdd(ctx, b.xadd(m))
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return nil, b.describe("storing the event (XADD) failed", err)
+	}
+	evs := make([]server.Event, len(msgs))
+	for i, c := range cmds {
+		id, perr := server.ParseID(c.Val())
+		if perr != nil {
+			return nil, fmt.Errorf("redis answered XADD with id %q: %v", c.Val(), perr)
+		}
+		evs[i] = server.Event{ID: id, Message: msgs[i]}
+	}
+	return evs, nil
+}
+
+func (b *Broker) xadd(m server.Message) *redis.XAddArgs {
+	v := make([]string, 0, 10)
+	v = append(v, fieldChannel, m.Channel, fieldData, m.Data)
+	if m.Event != "" {
+		v = append(v, fieldEvent, m.Event)
+	}
+	if m.Retry > 0 {
+		v = append(v, fieldRetry, strconv.Itoa(m.Retry))
+	}
+	if m.ID != "" {
+		v = append(v, fieldKey, m.ID)
+	}
+	return &redis.XAddArgs{Stream: b.opts.Stream, MaxLen: b.opts.MaxLen, Approx: true, Values: v}
+}
+
+// Last returns the stream's last generated id (which counts entries deleted since), or
+// 0-0 when the stream does not exist yet.
+func (b *Broker) Last(ctx context.Context) (server.ID, error) {
+	info, exists, err := b.info(ctx, b.client)
+	if err != nil || !exists {
+		return server.ID{}, err
+	}
+	return info.last, nil
+}
+
+// Since reads up to max entries after `after` with XRANGE, and XINFO STREAM in the same
+// MULTI to tell whether entries after `after` were trimmed (see streamInfo.lostAfter).
+func (b *Broker) Since(ctx context.Context, after server.ID, max int) ([]server.Event, bool, error) {
+	if max <= 0 {
+		max = defaultBatch
+	}
+	var rng *redis.XMessageSliceCmd
+	var inf *redis.XInfoStreamCmd
+	_, err := b.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		rng = p.XRangeN(ctx, b.opts.Stream, "("+after.String(), "+", int64(max))
+		inf = p.XInfoStream(ctx, b.opts.Stream)
+		return nil
+	})
+	if isNoSuchKey(inf.Err()) {
+		return nil, !after.IsZero(), nil
+	}
+	if err != nil {
+		return nil, false, b.describe("reading history (XRANGE) failed", err)
+	}
+	info, err := parseInfo(inf.Val())
+	if err != nil {
+		return nil, false, err
+	}
+	gap := info.lostAfter(after)
+	evs, err := b.decode(rng.Val())
+	return evs, gap, err
+}
+
+// Health reports the reader loop's outage if there is one, else PINGs Redis (bounded by one
+// second so /healthz answers quickly).
+func (b *Broker) Health(ctx context.Context) error {
+	b.mu.Lock()
+	err, since := b.readerErr, b.downSince
+	b.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("%w (reader loop down since %s; it retries and catches up on its own)", err, since.UTC().Format(time.RFC3339))
+	}
+	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	defer cancel()
+	if err := b.client.Ping(ctx).Err(); err != nil {
+		return b.describe("PING failed", err)
+	}
+	return nil
+}
+
+// Close closes the broker's connections. Follow loops end on their own context.
+func (b *Broker) Close() error { return b.client.Close() }
+
+// describe turns a go-redis error into one that says where and what to check.
+func (b *Broker) describe(what string, err error) error {
+	return fmt.Errorf("redis at %s: %s: %v; check that redis-server is running and --redis is right", b.ropts.Addr, what, err)
+}
+
+// streamInfo is the part of XINFO STREAM the broker uses to tell whether entries after an
+// id are missing.
+type streamInfo struct {
+	last       server.ID // last-generated-id
+	first      server.ID // the oldest entry kept; zero when the stream is empty
+	maxDeleted server.ID // max-deleted-entry-id: the newest id XDEL removed (not trimming)
+	removed    bool      // entries were trimmed or deleted (entries-added > length)
+}
+
+// lostAfter reports whether an entry newer than after is no longer in the stream. Trimming
+// removes the oldest entries, so that happened exactly when after is older than the oldest
+// kept entry and something was removed; XDEL is covered by max-deleted-entry-id; and an id
+// newer than anything the stream generated (another hub, a Redis that lost its data) cannot
+// be continued either. It may say true when after was the very last entry trimmed: a
+// needless herald.gap is better than a silent loss.
+func (s streamInfo) lostAfter(after server.ID) bool {
+	first := s.first
+	if first.IsZero() { // empty stream: everything up to last is gone
+		first = server.ID{Ms: s.last.Ms, Seq: s.last.Seq + 1}
+	}
+	return s.last.Less(after) || (after.Less(first) && s.removed) || after.Less(s.maxDeleted)
+}
+
+func (b *Broker) info(ctx context.Context, c *redis.Client) (streamInfo, bool, error) {
+	v, err := c.XInfoStream(ctx, b.opts.Stream).Result()
+	if isNoSuchKey(err) {
+		return streamInfo{}, false, nil
+	}
+	if err != nil {
+		return streamInfo{}, false, b.describe("XINFO STREAM failed", err)
+	}
+	info, err := parseInfo(v)
+	return info, err == nil, err
+}
+
+func parseInfo(v *redis.XInfoStream) (streamInfo, error) {
+	var s streamInfo
+	var err error
+	if s.last, err = server.ParseID(v.LastGeneratedID); err != nil {
+		return s, fmt.Errorf("redis XINFO STREAM last-generated-id %q: %v", v.LastGeneratedID, err)
+	}
+	if v.FirstEntry.ID != "" {
+		if s.first, err = server.ParseID(v.FirstEntry.ID); err != nil {
+			return s, fmt.Errorf("redis XINFO STREAM first-entry %q: %v", v.FirstEntry.ID, err)
+		}
+	}
+	if v.MaxDeletedEntryID != "" {
+		if s.maxDeleted, err = server.ParseID(v.MaxDeletedEntryID); err != nil {
+			return s, fmt.Errorf("redis XINFO STREAM max-deleted-entry-id %q: %v", v.MaxDeletedEntryID, err)
+		}
+	}
+	// Redis before 7.0 reports neither counter; then assume entries were removed.
+	s.removed = v.EntriesAdded == 0 || v.EntriesAdded > v.Length
+	return s, nil
+}
+
+func isNoSuchKey(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "no such key")
+}
+
+// decode turns stream entries into events. An entry without the fields Herald writes (the
+// stream is shared with something else) is skipped and logged rather than sent garbled.
+func (b *Broker) decode(msgs []redis.XMessage) ([]server.Event, error) {
+	evs := make([]server.Event, 0, len(msgs))
+	for _, m := range msgs {
+		id, err := server.ParseID(m.ID)
+		if err != nil {
+			return evs, fmt.Errorf("redis stream %q holds entry id %q: %v", b.opts.Stream, m.ID, err)
+		}
+		ch, ok1 := m.Values[fieldChannel].(string)
+		data, ok2 := m.Values[fieldData].(string)
+		if !ok1 || !ok2 {
+			b.log.Warn("redis stream entry without Herald's fields skipped; is another program writing to the stream?",
+				"stream", b.opts.Stream, "id", m.ID)
+			continue
+		}
+		e := server.Event{ID: id, Message: server.Message{Channel: ch, Data: data}}
+		e.Event, _ = m.Values[fieldEvent].(string)
+		e.Message.ID, _ = m.Values[fieldKey].(string)
+		if r, ok := m.Values[fieldRetry].(string); ok {
+			e.Retry, _ = strconv.Atoi(r)
+		}
+		evs = append(evs, e)
+	}
+	return evs, nil
+}
+
+// debugLogger sends go-redis's own log lines (dial failures during an outage, one per
+// attempt) to slog at debug level; the broker logs outages itself, once.
+type debugLogger struct{ l *slog.Logger }
+
+func (d debugLogger) Printf(ctx context.Context, format string, v ...any) {
+	d.l.Debug(fmt.Sprintf(format, v...), "component", "go-redis")
+}
