@@ -1,0 +1,165 @@
+// Command hubbench compares SSE hubs (Herald's and its peers') under the same load: each hub
+// runs in a process of its own (this program re-executed with -serve), this process opens
+// the subscribers, and both sides meet only over loopback HTTP.
+//
+//	go run ./cmd/hubbench                      # every hub, every scenario (a few minutes)
+//	go run ./cmd/hubbench -hubs herald -scenarios a -cpuprofile /tmp/prof
+//
+// Scenarios: a) fan-out as fast as published, b) idle subscribers (memory), c) a steady rate
+// (latency), d) fan-out with subscribers that never read. See bench/README.md.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/heraldhq/herald/bench/internal/hubs"
+	"github.com/heraldhq/herald/bench/internal/loadgen"
+)
+
+func main() {
+	serve := flag.String("serve", "", "run as the hub process for this hub (internal)")
+	addr := flag.String("addr", "127.0.0.1:0", "with -serve: loopback address to listen on")
+	hubList := flag.String("hubs", strings.Join(hubs.Names(), ","), "hubs to compare, comma-separated")
+	scList := flag.String("scenarios", "a,b,c,d", "scenarios to run, comma-separated")
+	subs := flag.Int("subs", 1000, "reading subscribers in a, c and d")
+	events := flag.Int("events", 2000, "events published in a and d")
+	size := flag.Int("size", 64, "event data size in bytes")
+	idle := flag.Int("idle", 10000, "idle subscribers in b")
+	rate := flag.Float64("rate", 200, "events per second in c")
+	steady := flag.Duration("steady", 10*time.Second, "how long c publishes")
+	stuck := flag.Int("stuck", 10, "subscribers that never read in d")
+	jsonOut := flag.String("json", "", "also write the results as JSON to this file")
+	profDir := flag.String("cpuprofile", "", "write each hub process's CPU profile to DIR/HUB-SCENARIO.pprof (or, with -serve, to this file)")
+	flag.Parse()
+
+	if *serve != "" {
+		if err := serveHub(*serve, *addr, *profDir); err != nil {
+			fmt.Fprintln(os.Stderr, "hubbench -serve:", err)
+			os.Exit(1)
+		}
+		return
+	}
+
+	all := map[string]loadgen.Scenario{
+		"a": {Name: "a", Subs: *subs, Events: *events, Size: *size, Stall: 5 * time.Second, Timeout: 90 * time.Second},
+		"b": {Name: "b", Idle: *idle, Settle: 2 * time.Second, Timeout: 120 * time.Second},
+		"c": {Name: "c", Subs: *subs, Events: int(*rate * steady.Seconds()), Size: *size, Rate: *rate, Stall: 5 * time.Second, Timeout: *steady + 60*time.Second},
+		"d": {Name: "d", Subs: *subs, Stuck: *stuck, Events: *events, Size: *size, Stall: 5 * time.Second, Timeout: 90 * time.Second},
+	}
+	need := uint64(max(*idle, *subs+*stuck) + 256)
+	if err := loadgen.RaiseFileLimit(need); err != nil {
+		fmt.Fprintln(os.Stderr, "hubbench:", err)
+		os.Exit(1)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var results []loadgen.Result
+	for _, sn := range strings.Split(*scList, ",") {
+		sc, ok := all[strings.TrimSpace(sn)]
+		if !ok {
+			fmt.Fprintf(os.Stderr, "hubbench: unknown scenario %q: choose from a, b, c, d\n", sn)
+			os.Exit(2)
+		}
+		for _, hn := range strings.Split(*hubList, ",") {
+			hn = strings.TrimSpace(hn)
+			prof := ""
+			if *profDir != "" {
+				prof = filepath.Join(*profDir, hn+"-"+sc.Name+".pprof")
+			}
+			r := runOne(ctx, hn, sc, need, prof)
+			results = append(results, r)
+			fmt.Fprintf(os.Stderr, "%-8s %s: %s\n", hn, sc.Name, oneLine(r))
+			if ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	fmt.Print(report(results))
+	if *jsonOut != "" {
+		b, _ := json.MarshalIndent(results, "", "  ")
+		if err := os.WriteFile(*jsonOut, b, 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "hubbench: write results:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+// runOne starts a fresh hub process for one scenario, runs it and stops the process.
+func runOne(ctx context.Context, hub string, sc loadgen.Scenario, need uint64, prof string) loadgen.Result {
+	fail := func(err error) loadgen.Result {
+		return loadgen.Result{Hub: hub, Scenario: sc.Name, Err: err.Error()}
+	}
+	h, err := hubs.New(hub) // only to learn its subscribe path, and to fail early on a bad name
+	if err != nil {
+		return fail(err)
+	}
+	path := h.SubscribePath()
+	_ = h.Close()
+
+	exe, err := os.Executable()
+	if err != nil {
+		return fail(err)
+	}
+	args := []string{"-serve", hub, "-addr", "127.0.0.1:0"}
+	if prof != "" {
+		args = append(args, "-cpuprofile", prof)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Stderr = os.Stderr
+	cmd.Env = append(os.Environ(), fmt.Sprintf("HUBBENCH_NOFILE=%d", need))
+	stdin, err := cmd.StdinPipe() // the hub process exits when this closes (we died)
+	if err != nil {
+		return fail(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return fail(err)
+	}
+	if err := cmd.Start(); err != nil {
+		return fail(fmt.Errorf("start the hub process: %w", err))
+	}
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		stdin.Close()
+	}()
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		if sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	var listen string
+	select {
+	case l := <-lines:
+		listen, _ = strings.CutPrefix(l, "LISTEN ")
+	case <-time.After(30 * time.Second):
+	}
+	if listen == "" {
+		return fail(fmt.Errorf("hub process %s did not report its address within 30 s", hub))
+	}
+	return loadgen.Run(ctx, loadgen.Target{Hub: hub, Addr: listen, Path: path, PID: cmd.Process.Pid}, sc)
+}
