@@ -15,7 +15,7 @@ func TestRoundTrip(t *testing.T) {
 	}{
 		{"padded to 64", 7, 64, 64},
 		{"large seq padded", 1999, 64, 64},
-		{"too small to pad", 3, 10, 46},
+		{"too small to pad", 3, 10, 40},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
