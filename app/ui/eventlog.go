@@ -1,0 +1,291 @@
+package ui
+
+import (
+	"fmt"
+	"io"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/heraldhq/herald/app/model"
+)
+
+const (
+	allFeeds = "All feeds"
+	allTypes = "All types"
+)
+
+// columns of the event table: title and width.
+var columns = []struct {
+	title string
+	width float32
+}{{"Time", 96}, {"Feed", 120}, {"Event", 150}, {"ID", 90}, {"Data", 640}}
+
+// EventLog is the virtualised event table with its filter bar.
+type EventLog struct {
+	log     *model.Log
+	win     fyne.Window
+	filter  model.Filter
+	rows    []model.Event
+	seen    uint64 // log sequence shown
+	dirty   bool
+	table   *widget.Table
+	feedSel *widget.Select
+	typeSel *widget.Select
+	search  *widget.Entry
+	pause   *widget.Button
+	status  *widget.Label
+	root    fyne.CanvasObject
+
+	// OnFilterChanged, when set, is told the filter the user picked (to keep it).
+	OnFilterChanged func(model.Filter)
+}
+
+// NewEventLog returns the event log panel; win hosts its dialogs.
+func NewEventLog(log *model.Log, win fyne.Window, initial model.Filter) *EventLog {
+	l := &EventLog{log: log, win: win, filter: initial, dirty: true}
+	l.table = widget.NewTableWithHeaders(
+		func() (int, int) { return len(l.rows), len(columns) },
+		func() fyne.CanvasObject {
+			lb := widget.NewLabel("")
+			lb.Truncation = fyne.TextTruncateEllipsis
+			return lb
+		},
+		l.updateCell)
+	l.table.ShowHeaderColumn = false
+	l.table.CreateHeader = func() fyne.CanvasObject {
+		lb := widget.NewLabel("")
+		lb.TextStyle = fyne.TextStyle{Bold: true}
+		return lb
+	}
+	l.table.UpdateHeader = func(id widget.TableCellID, o fyne.CanvasObject) {
+		if id.Col >= 0 {
+			o.(*widget.Label).SetText(columns[id.Col].title)
+		}
+	}
+	for i, c := range columns {
+		l.table.SetColumnWidth(i, c.width)
+	}
+	l.table.OnSelected = func(id widget.TableCellID) {
+		if id.Row >= 0 && id.Row < len(l.rows) {
+			l.ShowEvent(l.rows[id.Row])
+		}
+		l.table.UnselectAll()
+	}
+
+	l.feedSel = widget.NewSelect([]string{allFeeds}, func(s string) { l.setFilter(func(f *model.Filter) { f.Feed = unAll(s, allFeeds) }) })
+	l.typeSel = widget.NewSelect([]string{allTypes}, func(s string) { l.setFilter(func(f *model.Filter) { f.Type = unAll(s, allTypes) }) })
+	l.feedSel.SetSelected(orAll(initial.Feed, allFeeds))
+	l.typeSel.SetSelected(orAll(initial.Type, allTypes))
+	l.search = widget.NewEntry()
+	l.search.SetPlaceHolder("Search feed, event, id or data…")
+	l.search.ActionItem = widget.NewIcon(theme.SearchIcon())
+	l.search.SetText(initial.Text)
+	l.search.OnChanged = func(s string) { l.setFilter(func(f *model.Filter) { f.Text = s }) }
+	l.pause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), l.TogglePause)
+	clearBtn := widget.NewButtonWithIcon("Clear", theme.DeleteIcon(), l.Clear)
+	export := widget.NewButtonWithIcon("Export", theme.DocumentSaveIcon(), l.exportDialog)
+	l.status = widget.NewLabel("")
+	l.status.Importance = widget.LowImportance
+
+	filters := container.NewBorder(nil, nil,
+		container.NewHBox(l.feedSel, l.typeSel), container.NewHBox(l.pause, clearBtn, export), l.search)
+	l.root = container.NewBorder(filters, l.status, nil, nil, l.table)
+	l.Refresh()
+	return l
+}
+
+// Object returns the panel's canvas object.
+func (l *EventLog) Object() fyne.CanvasObject { return l.root }
+
+// Rows returns the events the table shows now, newest first (for tests and export).
+func (l *EventLog) Rows() []model.Event { return l.rows }
+
+// Filter returns the filter in effect.
+func (l *EventLog) Filter() model.Filter { return l.filter }
+
+func unAll(s, all string) string {
+	if s == all {
+		return ""
+	}
+	return s
+}
+
+func orAll(s, all string) string {
+	if s == "" {
+		return all
+	}
+	return s
+}
+
+func (l *EventLog) setFilter(change func(*model.Filter)) {
+	old := l.filter
+	change(&l.filter)
+	if l.filter == old {
+		return
+	}
+	l.dirty = true
+	l.Refresh()
+	if l.OnFilterChanged != nil {
+		l.OnFilterChanged(l.filter)
+	}
+}
+
+// SetFilter applies a filter as if the user had picked it.
+func (l *EventLog) SetFilter(f model.Filter) {
+	l.feedSel.SetSelected(orAll(f.Feed, allFeeds))
+	l.typeSel.SetSelected(orAll(f.Type, allTypes))
+	l.search.SetText(f.Text)
+}
+
+// TogglePause freezes or unfreezes the table; events keep arriving in the log meanwhile.
+func (l *EventLog) TogglePause() {
+	p, _ := l.log.Paused()
+	l.log.SetPaused(!p)
+	if p {
+		l.pause.SetText("Pause")
+		l.pause.SetIcon(theme.MediaPauseIcon())
+		l.pause.Importance = widget.MediumImportance
+	} else {
+		l.pause.SetText("Resume")
+		l.pause.SetIcon(theme.MediaPlayIcon())
+		l.pause.Importance = widget.WarningImportance
+	}
+	l.pause.Refresh()
+	l.dirty = true
+	l.Refresh()
+}
+
+// Clear empties the log.
+func (l *EventLog) Clear() {
+	l.log.Clear()
+	l.dirty = true
+	l.Refresh()
+}
+
+// Refresh re-reads the log when it changed; the app calls it once per batch.
+func (l *EventLog) Refresh() {
+	seq := l.log.Seq()
+	paused, pending := l.log.Paused()
+	if !l.dirty && (seq == l.seen || paused) {
+		l.updateStatus(paused, pending)
+		return
+	}
+	l.dirty = false
+	l.seen = seq
+	l.rows = l.log.View(l.filter, 0)
+	feeds, types := l.log.Facets()
+	l.feedSel.SetOptions(append([]string{allFeeds}, feeds...))
+	l.typeSel.SetOptions(append([]string{allTypes}, types...))
+	l.table.Refresh()
+	l.updateStatus(paused, pending)
+}
+
+func (l *EventLog) updateStatus(paused bool, pending uint64) {
+	s := fmt.Sprintf("%d events shown · %d kept (newest %d)", len(l.rows), l.log.Len(), l.log.Cap())
+	if paused {
+		s = fmt.Sprintf("Paused · %d new events waiting · ", pending) + s
+	}
+	l.status.SetText(s)
+}
+
+func (l *EventLog) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+	lb := o.(*widget.Label)
+	if id.Row >= len(l.rows) {
+		lb.SetText("")
+		return
+	}
+	e := l.rows[id.Row]
+	lb.Importance = widget.MediumImportance
+	lb.TextStyle = fyne.TextStyle{}
+	var text string
+	switch id.Col {
+	case 0:
+		text = e.Time.Format("15:04:05.000")
+		lb.Importance = widget.LowImportance
+	case 1:
+		text = e.Feed
+	case 2:
+		text = e.Type
+		lb.Importance = KindImportance(model.Kind(e.Type), e.Level())
+		lb.TextStyle.Bold = true
+	case 3:
+		text = e.ID
+		lb.Importance = widget.LowImportance
+	case 4:
+		text = e.Preview(160)
+		lb.TextStyle.Monospace = true
+	}
+	lb.Text = text
+	lb.Refresh()
+}
+
+// KindImportance picks the colour of an event type: alerts red (orange below error),
+// notifications orange, stock quotes green, the hub's own events grey, messages blue.
+func KindImportance(kind, level string) widget.Importance {
+	switch kind {
+	case "alert":
+		if level == "info" || level == "warning" || level == "warn" {
+			return widget.WarningImportance
+		}
+		return widget.DangerImportance
+	case "notification":
+		return widget.WarningImportance
+	case "stock":
+		return widget.SuccessImportance
+	case "system":
+		return widget.LowImportance
+	}
+	return widget.HighImportance
+}
+
+// ShowEvent opens a dialog with the event pretty-printed and a copy button.
+func (l *EventLog) ShowEvent(e model.Event) {
+	meta := widget.NewLabel(fmt.Sprintf("%s · feed %s · id %s", e.Time.Format("2006-01-02 15:04:05.000"), e.Feed, orDash(e.ID)))
+	meta.Importance = widget.LowImportance
+	body := widget.NewLabel(e.Pretty())
+	body.TextStyle = fyne.TextStyle{Monospace: true}
+	body.Wrapping = fyne.TextWrapBreak
+	body.Selectable = true
+	cp := widget.NewButtonWithIcon("Copy data", theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(e.Data)
+	})
+	content := container.NewBorder(meta, container.NewHBox(cp), nil, nil, container.NewVScroll(body))
+	d := dialog.NewCustom(e.Type, "Close", content, l.win)
+	d.Resize(fyne.NewSize(620, 460))
+	d.Show()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+// Export writes the events the table shows (filter applied) as JSON lines, oldest first.
+func (l *EventLog) Export(w io.Writer) error { return model.WriteJSONLines(w, l.rows) }
+
+func (l *EventLog) exportDialog() {
+	d := dialog.NewFileSave(func(wc fyne.URIWriteCloser, err error) {
+		if err != nil {
+			dialog.ShowError(err, l.win)
+			return
+		}
+		if wc == nil {
+			return // cancelled
+		}
+		err = l.Export(wc)
+		if cerr := wc.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			dialog.ShowError(fmt.Errorf("could not write %s: %w; pick another folder", wc.URI().Name(), err), l.win)
+		}
+	}, l.win)
+	d.SetFileName("herald-events.jsonl")
+	d.Show()
+}

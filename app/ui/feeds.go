@@ -1,0 +1,257 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/heraldhq/herald/app/model"
+)
+
+// FeedsPanel lists the subscriptions with their live state and lets the user edit them.
+type FeedsPanel struct {
+	mgr   FeedManager
+	win   fyne.Window
+	feeds []FeedInfo
+	list  *widget.List
+	root  fyne.CanvasObject
+	now   func() time.Time
+}
+
+// NewFeedsPanel returns the feeds panel; call Refresh to update the states.
+func NewFeedsPanel(mgr FeedManager, win fyne.Window) *FeedsPanel {
+	p := &FeedsPanel{mgr: mgr, win: win, now: time.Now}
+	p.list = widget.NewList(
+		func() int { return len(p.feeds) },
+		p.createRow,
+		func(id widget.ListItemID, o fyne.CanvasObject) { p.updateRow(id, o) })
+	p.list.OnSelected = func(id widget.ListItemID) {
+		p.list.UnselectAll()
+		if id < len(p.feeds) && !p.feeds[id].Own {
+			p.EditDialog(p.feeds[id].Config)
+		}
+	}
+	add := widget.NewButtonWithIcon("Add feed", theme.ContentAddIcon(), func() { p.EditDialog(model.FeedConfig{Enabled: true}) })
+	add.Importance = widget.HighImportance
+	title := widget.NewLabelWithStyle("Subscriptions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	hint := widget.NewLabel("Remote hubs and any SSE endpoint. Tap a feed to edit it.")
+	hint.Importance = widget.LowImportance
+	p.root = container.NewBorder(container.NewBorder(nil, nil, container.NewVBox(title, hint), add), nil, nil, nil, p.list)
+	p.Refresh()
+	return p
+}
+
+// Object returns the panel's canvas object.
+func (p *FeedsPanel) Object() fyne.CanvasObject { return p.root }
+
+// Refresh re-reads the feeds and their states.
+func (p *FeedsPanel) Refresh() {
+	p.feeds = p.mgr.Feeds()
+	p.list.Refresh()
+}
+
+// Row returns the texts shown for feed i (name, state, counters), for tests.
+func (p *FeedsPanel) Row(i int) (name, state, counters string) {
+	f := p.feeds[i]
+	return f.Config.Name, f.Status.Text(p.now()), p.counters(f)
+}
+
+func (p *FeedsPanel) counters(f FeedInfo) string {
+	return fmt.Sprintf("%d events · last %s", f.Status.Events, model.Ago(f.Status.LastEvent, p.now()))
+}
+
+// feedRow is one list row; a widget so updateRow finds its parts without walking a tree.
+type feedRow struct {
+	widget.BaseWidget
+	content  fyne.CanvasObject
+	dot      *widget.Icon
+	name     *widget.Label
+	url      *widget.Label
+	state    *widget.Label
+	counters *widget.Label
+	remove   *widget.Button
+}
+
+func (p *FeedsPanel) createRow() fyne.CanvasObject {
+	r := &feedRow{
+		dot:      widget.NewIcon(theme.MediaRecordIcon()),
+		name:     widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		url:      widget.NewLabel(""),
+		state:    widget.NewLabel(""),
+		counters: widget.NewLabel(""),
+		remove:   widget.NewButtonWithIcon("", theme.DeleteIcon(), nil),
+	}
+	r.url.Importance = widget.LowImportance
+	r.url.Truncation = fyne.TextTruncateEllipsis
+	r.state.Truncation = fyne.TextTruncateEllipsis
+	r.counters.Importance = widget.LowImportance
+	left := container.NewVBox(container.NewHBox(r.dot, r.name), r.url)
+	right := container.NewVBox(r.state, container.NewHBox(layout.NewSpacer(), r.counters))
+	r.content = container.NewBorder(nil, nil, nil, r.remove, container.NewGridWithColumns(2, left, right))
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+// CreateRenderer implements fyne.Widget.
+func (r *feedRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
+
+func (p *FeedsPanel) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
+	if id >= len(p.feeds) {
+		return
+	}
+	f := p.feeds[id]
+	r := o.(*feedRow)
+	r.name.SetText(f.Config.Name)
+	r.url.SetText(f.Config.EventsURL())
+	r.state.SetText(f.Status.Text(p.now()))
+	r.state.Importance = phaseImportance(f.Status.Phase)
+	r.state.Refresh()
+	r.counters.SetText(p.counters(f))
+	r.dot.SetResource(phaseIcon(f.Status.Phase))
+	if f.Own {
+		r.remove.Hide()
+	} else {
+		r.remove.Show()
+		name := f.Config.Name
+		r.remove.OnTapped = func() {
+			dialog.ShowConfirm("Remove feed", "Stop following "+name+" and forget it?", func(ok bool) {
+				if ok {
+					p.showErr(p.mgr.RemoveFeed(name))
+					p.Refresh()
+				}
+			}, p.win)
+		}
+	}
+}
+
+func phaseImportance(ph model.Phase) widget.Importance {
+	switch ph {
+	case model.PhaseLive:
+		return widget.SuccessImportance
+	case model.PhaseRetrying, model.PhaseConnecting:
+		return widget.WarningImportance
+	case model.PhaseFailed:
+		return widget.DangerImportance
+	}
+	return widget.LowImportance
+}
+
+func phaseIcon(ph model.Phase) fyne.Resource {
+	switch ph {
+	case model.PhaseLive:
+		return theme.NewSuccessThemedResource(theme.MediaRecordIcon())
+	case model.PhaseRetrying, model.PhaseConnecting:
+		return theme.NewWarningThemedResource(theme.MediaRecordIcon())
+	case model.PhaseFailed:
+		return theme.NewErrorThemedResource(theme.MediaRecordIcon())
+	}
+	return theme.NewDisabledResource(theme.MediaRecordIcon())
+}
+
+func (p *FeedsPanel) showErr(err error) {
+	if err != nil {
+		dialog.ShowError(err, p.win)
+	}
+}
+
+// FeedForm is the add/edit form's fields, exposed so tests can fill them in.
+type FeedForm struct {
+	Name, URL, Token, Channels, Headers *widget.Entry
+	Enabled                             *widget.Check
+	Err                                 *widget.Label
+}
+
+// NewFeedForm returns the form filled from cfg.
+func NewFeedForm(cfg model.FeedConfig) *FeedForm {
+	f := &FeedForm{
+		Name: widget.NewEntry(), URL: widget.NewEntry(), Token: widget.NewPasswordEntry(),
+		Channels: widget.NewEntry(), Headers: widget.NewMultiLineEntry(),
+		Enabled: widget.NewCheck("Connected", nil), Err: widget.NewLabel(""),
+	}
+	f.Name.SetText(cfg.Name)
+	f.Name.SetPlaceHolder("CI server")
+	f.URL.SetText(cfg.URL)
+	f.URL.SetPlaceHolder("http://192.168.1.20:7878")
+	f.Token.SetText(cfg.Token)
+	f.Token.SetPlaceHolder("optional bearer token")
+	f.Channels.SetText(strings.Join(cfg.Channels, ", "))
+	f.Channels.SetPlaceHolder("default   (e.g. stocks.*, alerts)")
+	f.Headers.SetText(model.FormatHeaders(cfg.Headers))
+	f.Headers.SetPlaceHolder("X-Api-Key: …")
+	f.Headers.SetMinRowsVisible(2)
+	f.Enabled.SetChecked(cfg.Enabled)
+	f.Err.Importance = widget.DangerImportance
+	f.Err.Wrapping = fyne.TextWrapWord
+	return f
+}
+
+// Config reads the form; the error says which field is wrong and how to fix it.
+func (f *FeedForm) Config() (model.FeedConfig, error) {
+	h, err := model.ParseHeaders(f.Headers.Text)
+	if err != nil {
+		return model.FeedConfig{}, err
+	}
+	cfg := model.FeedConfig{
+		Name: strings.TrimSpace(f.Name.Text), URL: strings.TrimSpace(f.URL.Text),
+		Token: strings.TrimSpace(f.Token.Text), Channels: model.ParseChannels(f.Channels.Text),
+		Enabled: f.Enabled.Checked,
+	}
+	if len(h) > 0 {
+		cfg.Headers = h
+	}
+	return cfg, cfg.Validate()
+}
+
+// Items returns the form's rows.
+func (f *FeedForm) Items() []*widget.FormItem {
+	return []*widget.FormItem{
+		widget.NewFormItem("Name", f.Name), widget.NewFormItem("URL", f.URL),
+		widget.NewFormItem("Channels", f.Channels), widget.NewFormItem("Token", f.Token),
+		widget.NewFormItem("Headers", f.Headers), widget.NewFormItem("", f.Enabled),
+		widget.NewFormItem("", f.Err),
+	}
+}
+
+// Save validates the form and hands it to the manager; it reports success and shows the
+// error in the form otherwise.
+func (p *FeedsPanel) Save(oldName string, f *FeedForm) bool {
+	cfg, err := f.Config()
+	if err == nil {
+		err = p.mgr.PutFeed(oldName, cfg)
+	}
+	if err != nil {
+		f.Err.SetText(err.Error())
+		return false
+	}
+	f.Err.SetText("")
+	p.Refresh()
+	return true
+}
+
+// EditDialog opens the add/edit form for cfg (a new feed when cfg.Name is empty).
+func (p *FeedsPanel) EditDialog(cfg model.FeedConfig) {
+	f := NewFeedForm(cfg)
+	title := "Edit feed"
+	if cfg.Name == "" {
+		title = "Add feed"
+	}
+	var d *dialog.CustomDialog
+	save := widget.NewButtonWithIcon("Save", theme.ConfirmIcon(), func() {
+		if p.Save(cfg.Name, f) {
+			d.Hide()
+		}
+	})
+	save.Importance = widget.HighImportance
+	cancel := widget.NewButton("Cancel", func() { d.Hide() })
+	form := widget.NewForm(f.Items()...)
+	d = dialog.NewCustomWithoutButtons(title, container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), cancel, save), nil, nil, form), p.win)
+	d.Resize(fyne.NewSize(520, 420))
+	d.Show()
+}

@@ -1,0 +1,215 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/heraldhq/herald/app/model"
+)
+
+// HubPanel controls the embedded hub and shows how teammates reach it.
+type HubPanel struct {
+	hub  HubControl
+	win  fyne.Window
+	root fyne.CanvasObject
+
+	// The settings form, exposed for tests.
+	Enabled, LAN, Demo *widget.Check
+	Port, Redis        *widget.Entry
+	Err                *widget.Label
+
+	state, counts *widget.Label
+	urls          *fyne.Container
+	qr            *canvas.Image
+	shownURLs     string
+}
+
+// NewHubPanel returns the hub panel; call Refresh every second or so for live counts.
+func NewHubPanel(hub HubControl, win fyne.Window) *HubPanel {
+	p := &HubPanel{hub: hub, win: win}
+	p.Enabled = widget.NewCheck("Run the hub", nil)
+	p.LAN = widget.NewCheck("Share on the local network (otherwise this computer only)", nil)
+	p.Demo = widget.NewCheck("Demo feeds (stocks, time, notifications, system metrics)", nil)
+	p.Port = widget.NewEntry()
+	p.Redis = widget.NewEntry()
+	p.Redis.SetPlaceHolder("optional: redis://host:6379/0 to share channels between hubs")
+	p.Err = widget.NewLabel("")
+	p.Err.Importance = widget.DangerImportance
+	p.Err.Wrapping = fyne.TextWrapWord
+	p.load(hub.HubSettings())
+	apply := widget.NewButtonWithIcon("Apply", theme.ConfirmIcon(), func() { p.Apply() })
+	apply.Importance = widget.HighImportance
+	form := widget.NewForm(
+		widget.NewFormItem("", p.Enabled), widget.NewFormItem("Port", p.Port),
+		widget.NewFormItem("", p.LAN), widget.NewFormItem("", p.Demo),
+		widget.NewFormItem("Redis", p.Redis),
+	)
+
+	p.state = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	p.counts = widget.NewLabel("")
+	p.urls = container.NewVBox()
+	p.qr = canvas.NewImageFromResource(nil)
+	p.qr.FillMode = canvas.ImageFillContain
+	p.qr.SetMinSize(fyne.NewSize(168, 168))
+	invite := widget.NewButtonWithIcon("Invite teammate…", theme.MailSendIcon(), p.inviteDialog)
+
+	settings := widget.NewCard("Hub", "An SSE hub on this computer that teammates can subscribe to",
+		container.NewVBox(form, p.Err, container.NewHBox(layout.NewSpacer(), apply)))
+	reach := widget.NewCard("Reach it", "",
+		container.NewBorder(nil, nil, nil, p.qr, container.NewVBox(p.state, p.counts, p.urls, container.NewHBox(invite))))
+	p.root = container.NewVScroll(container.NewVBox(settings, reach))
+	p.Refresh()
+	return p
+}
+
+// Object returns the panel's canvas object.
+func (p *HubPanel) Object() fyne.CanvasObject { return p.root }
+
+func (p *HubPanel) load(s model.HubSettings) {
+	p.Enabled.SetChecked(s.Enabled)
+	p.LAN.SetChecked(s.LAN)
+	p.Demo.SetChecked(s.Demo)
+	p.Port.SetText(strconv.Itoa(s.Port))
+	p.Redis.SetText(s.RedisURL)
+}
+
+// Settings reads the form; the error says what to fix.
+func (p *HubPanel) Settings() (model.HubSettings, error) {
+	port, err := strconv.Atoi(strings.TrimSpace(p.Port.Text))
+	if err != nil || port < 1 || port > 65535 {
+		return model.HubSettings{}, fmt.Errorf("port %q is not a number from 1 to 65535: try %d", p.Port.Text, model.DefaultHubPort)
+	}
+	r := strings.TrimSpace(p.Redis.Text)
+	if r != "" && !strings.HasPrefix(r, "redis://") && !strings.HasPrefix(r, "rediss://") {
+		return model.HubSettings{}, fmt.Errorf("redis URL %q must start with redis:// (or rediss:// for TLS), e.g. redis://127.0.0.1:6379/0", r)
+	}
+	return model.HubSettings{Enabled: p.Enabled.Checked, Port: port, LAN: p.LAN.Checked, Demo: p.Demo.Checked, RedisURL: r}, nil
+}
+
+// Apply validates the form and restarts the hub; errors stay visible in the panel.
+func (p *HubPanel) Apply() error {
+	s, err := p.Settings()
+	if err == nil {
+		err = p.hub.ApplyHub(s)
+	}
+	if err != nil {
+		p.Err.SetText(err.Error())
+	} else {
+		p.Err.SetText("")
+	}
+	p.Refresh()
+	return err
+}
+
+// Reload shows the hub's current settings (after the tray toggled it, say).
+func (p *HubPanel) Reload() { p.load(p.hub.HubSettings()); p.Refresh() }
+
+// Refresh updates the live state, counts and addresses.
+func (p *HubPanel) Refresh() {
+	st := p.hub.HubStatus()
+	switch {
+	case st.Running:
+		p.state.SetText("● Running")
+		p.state.Importance = widget.SuccessImportance
+	case st.Err != "":
+		p.state.SetText("● Not running: " + st.Err)
+		p.state.Importance = widget.DangerImportance
+	default:
+		p.state.SetText("● Off")
+		p.state.Importance = widget.LowImportance
+	}
+	p.state.Refresh()
+	p.counts.SetText(fmt.Sprintf("%d connections · %d channels · %d events published", st.Connections, st.Channels, st.Published))
+	key := strings.Join(st.URLs, " ")
+	if key == p.shownURLs {
+		return
+	}
+	p.shownURLs = key
+	p.urls.RemoveAll()
+	for _, u := range st.URLs {
+		u := u
+		lb := widget.NewLabel(u)
+		lb.TextStyle = fyne.TextStyle{Monospace: true}
+		cp := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { fyne.CurrentApp().Clipboard().SetContent(u) })
+		qr := widget.NewButtonWithIcon("", theme.ViewFullScreenIcon(), func() { p.showQR(u) })
+		p.urls.Add(container.NewHBox(lb, cp, qr))
+	}
+	if len(st.URLs) > 0 {
+		p.showQR(st.URLs[len(st.URLs)-1]) // the LAN address when shared, else loopback
+	} else {
+		p.qr.Resource = nil
+		p.qr.Refresh()
+	}
+}
+
+// QRFor returns a PNG QR code of text as a Fyne resource.
+func QRFor(text string, px int) (fyne.Resource, error) {
+	png, err := qrcode.Encode(text, qrcode.Medium, px)
+	if err != nil {
+		return nil, fmt.Errorf("QR code for %q: %w", text, err)
+	}
+	return fyne.NewStaticResource("qr.png", png), nil
+}
+
+func (p *HubPanel) showQR(u string) {
+	res, err := QRFor(u, 256)
+	if err != nil {
+		p.Err.SetText(err.Error())
+		return
+	}
+	p.qr.Resource = res
+	p.qr.Refresh()
+}
+
+// Invite mints a link; exposed for tests.
+func (p *HubPanel) Invite(publish, subscribe string, ttl time.Duration) (string, error) {
+	return p.hub.Invite(model.ParseChannels(publish), model.ParseChannels(subscribe), ttl)
+}
+
+func (p *HubPanel) inviteDialog() {
+	pub, sub, ttl := widget.NewEntry(), widget.NewEntry(), widget.NewSelect([]string{"1h", "24h", "168h", "720h"}, nil)
+	pub.SetText("alerts, chat")
+	sub.SetText("*")
+	ttl.SetSelected("24h")
+	link := widget.NewEntry()
+	link.Disable()
+	qr := canvas.NewImageFromResource(nil)
+	qr.FillMode = canvas.ImageFillContain
+	qr.SetMinSize(fyne.NewSize(180, 180))
+	errL := widget.NewLabel("")
+	errL.Importance = widget.DangerImportance
+	errL.Wrapping = fyne.TextWrapWord
+	mint := widget.NewButtonWithIcon("Create link", theme.MailSendIcon(), nil)
+	mint.Importance = widget.HighImportance
+	copyBtn := widget.NewButtonWithIcon("Copy link", theme.ContentCopyIcon(), func() { fyne.CurrentApp().Clipboard().SetContent(link.Text) })
+	mint.OnTapped = func() {
+		d, _ := time.ParseDuration(ttl.Selected)
+		l, err := p.Invite(pub.Text, sub.Text, d)
+		if err != nil {
+			errL.SetText(err.Error())
+			return
+		}
+		errL.SetText("")
+		link.SetText(l)
+		if res, err := QRFor(l, 320); err == nil {
+			qr.Resource = res
+			qr.Refresh()
+		}
+	}
+	form := widget.NewForm(widget.NewFormItem("May publish to", pub), widget.NewFormItem("May read", sub), widget.NewFormItem("Valid for", ttl))
+	content := container.NewVBox(form, container.NewHBox(mint), errL, link, container.NewHBox(copyBtn), qr)
+	d := dialog.NewCustom("Invite a teammate", "Close", content, p.win)
+	d.Resize(fyne.NewSize(560, 560))
+	d.Show()
+}

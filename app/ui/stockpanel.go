@@ -1,0 +1,143 @@
+package ui
+
+import (
+	"fmt"
+	"math"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/heraldhq/herald/app/model"
+)
+
+// StockPanel shows a card per symbol, updated in place.
+type StockPanel struct {
+	stocks  *model.Stocks
+	version uint64
+	cards   map[string]*stockCard
+	grid    *fyne.Container
+	empty   fyne.CanvasObject
+	root    *fyne.Container
+}
+
+// NewStockPanel returns a panel over the given stock state; call Refresh after updates.
+func NewStockPanel(stocks *model.Stocks) *StockPanel {
+	p := &StockPanel{stocks: stocks, cards: map[string]*stockCard{}}
+	p.grid = container.NewGridWrap(fyne.NewSize(236, 136))
+	hint := widget.NewLabel("Waiting for stock quotes…\nTurn on the demo in Hub, or add a feed that sends stock-update events.")
+	hint.Alignment = fyne.TextAlignCenter
+	hint.Importance = widget.LowImportance
+	p.empty = container.NewCenter(hint)
+	p.root = container.NewStack(p.empty, container.NewVScroll(container.NewPadded(p.grid)))
+	p.Refresh()
+	return p
+}
+
+// Object returns the panel's canvas object.
+func (p *StockPanel) Object() fyne.CanvasObject { return p.root }
+
+// Card returns the texts of one symbol's card (price, change, percent), for tests.
+func (p *StockPanel) Card(symbol string) (price, change, percent string, ok bool) {
+	c, ok := p.cards[symbol]
+	if !ok {
+		return "", "", "", false
+	}
+	return c.price.Text, c.change.Text, c.percent.Text, true
+}
+
+// Refresh updates the cards when a quote arrived since the last call.
+func (p *StockPanel) Refresh() {
+	v := p.stocks.Version()
+	if v == p.version && len(p.cards) > 0 {
+		return
+	}
+	p.version = v
+	snap := p.stocks.Snapshot()
+	added := false
+	for _, s := range snap {
+		c, ok := p.cards[s.Symbol]
+		if !ok {
+			c = newStockCard(s.Symbol)
+			p.cards[s.Symbol] = c
+			added = true
+		}
+		c.update(s)
+	}
+	if added {
+		objs := make([]fyne.CanvasObject, 0, len(snap))
+		for _, s := range snap {
+			objs = append(objs, p.cards[s.Symbol].root)
+		}
+		p.grid.Objects = objs
+		p.grid.Refresh()
+	}
+	if len(snap) > 0 {
+		p.empty.Hide()
+	} else {
+		p.empty.Show()
+	}
+}
+
+type stockCard struct {
+	root    fyne.CanvasObject
+	bg      *canvas.Rectangle
+	symbol  *canvas.Text
+	price   *canvas.Text
+	change  *canvas.Text
+	percent *canvas.Text
+	spark   *Sparkline
+}
+
+func newStockCard(symbol string) *stockCard {
+	c := &stockCard{
+		bg:      canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground)),
+		symbol:  canvas.NewText(symbol, theme.Color(theme.ColorNameForeground)),
+		price:   canvas.NewText("", theme.Color(theme.ColorNameForeground)),
+		change:  canvas.NewText("", up()),
+		percent: canvas.NewText("", up()),
+		spark:   NewSparkline(),
+	}
+	c.bg.CornerRadius = theme.Size(theme.SizeNameInputRadius) * 2
+	c.symbol.TextStyle = fyne.TextStyle{Bold: true}
+	c.symbol.TextSize = theme.TextSize() * 1.1
+	c.price.TextSize = theme.TextSize() * 1.9
+	c.price.TextStyle = fyne.TextStyle{Bold: true}
+	c.percent.TextStyle = fyne.TextStyle{Bold: true}
+	c.percent.Alignment = fyne.TextAlignTrailing
+	top := container.NewBorder(nil, nil, c.symbol, c.percent)
+	changes := container.NewHBox(c.change, layout.NewSpacer())
+	body := container.NewBorder(container.NewVBox(top, c.price, changes), nil, nil, nil, c.spark)
+	c.root = container.NewStack(c.bg, container.NewPadded(container.NewPadded(body)))
+	return c
+}
+
+func (c *stockCard) update(s model.Stock) {
+	col := up()
+	sign := "+"
+	if !s.Up() {
+		col, sign = down(), ""
+	}
+	c.bg.FillColor = theme.Color(theme.ColorNameInputBackground)
+	c.symbol.Color = theme.Color(theme.ColorNameForeground)
+	c.price.Color = theme.Color(theme.ColorNameForeground)
+	c.price.Text = formatPrice(s.Price)
+	c.change.Text = sign + formatPrice(s.Change)
+	c.percent.Text = fmt.Sprintf("%s%.2f%%", sign, s.ChangePercent)
+	c.change.Color, c.percent.Color = col, col
+	for _, o := range []fyne.CanvasObject{c.bg, c.symbol, c.price, c.change, c.percent} {
+		o.Refresh()
+	}
+	c.spark.Set(s.History, col)
+}
+
+// formatPrice shows two decimals, four under 1 (penny stocks, crypto fractions).
+func formatPrice(f float64) string {
+	if math.Abs(f) < 1 && f != 0 {
+		return fmt.Sprintf("%.4f", f)
+	}
+	return fmt.Sprintf("%.2f", f)
+}
