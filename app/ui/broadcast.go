@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/heraldhq/herald/app/model"
 	"github.com/heraldhq/herald/server/topic"
 )
 
@@ -95,36 +96,36 @@ func (p *BroadcastPanel) Object() fyne.CanvasObject { return p.root }
 
 // Compose validates the form and returns where to send what; the error names the field and
 // the fix.
-func (p *BroadcastPanel) Compose() (Target, Outgoing, error) {
-	var to Target
+func (p *BroadcastPanel) Compose() (model.Target, model.Outgoing, error) {
+	var to model.Target
 	if p.Target.Selected == targetRemote {
 		u, err := url.Parse(strings.TrimSpace(p.RemoteURL.Text))
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return to, Outgoing{}, fmt.Errorf("hub URL %q is not an http(s) address: use e.g. http://192.168.1.20:7878", p.RemoteURL.Text)
+			return to, model.Outgoing{}, fmt.Errorf("hub URL %q is not an http(s) address: use e.g. http://192.168.1.20:7878", p.RemoteURL.Text)
 		}
-		to = Target{URL: strings.TrimRight(u.String(), "/"), Token: strings.TrimSpace(p.Token.Text)}
+		to = model.Target{URL: strings.TrimRight(u.String(), "/"), Token: strings.TrimSpace(p.Token.Text)}
 		if to.Token == "" {
-			return to, Outgoing{}, fmt.Errorf("a remote hub needs a token to publish: ask its owner for one (Invite teammate)")
+			return to, model.Outgoing{}, fmt.Errorf("a remote hub needs a token to publish: ask its owner for one (Invite teammate)")
 		}
 	}
 	ch := strings.TrimSpace(p.Channel.Text)
 	if err := topic.ValidName(ch); err != nil {
-		return to, Outgoing{}, fmt.Errorf("channel: %v", err)
+		return to, model.Outgoing{}, fmt.Errorf("channel: %v", err)
 	}
 	ev := strings.TrimSpace(p.Event.Text)
 	switch {
 	case ev == "":
-		return to, Outgoing{}, fmt.Errorf("event type is empty: pick message, notification or alert")
+		return to, model.Outgoing{}, fmt.Errorf("event type is empty: pick message, notification or alert")
 	case strings.HasPrefix(ev, "herald."):
-		return to, Outgoing{}, fmt.Errorf("event types starting with herald. are reserved for the hub: pick another name")
+		return to, model.Outgoing{}, fmt.Errorf("event types starting with herald. are reserved for the hub: pick another name")
 	case strings.ContainsAny(ev, "\r\n\x00"):
-		return to, Outgoing{}, fmt.Errorf("event type may not contain line breaks")
+		return to, model.Outgoing{}, fmt.Errorf("event type may not contain line breaks")
 	}
 	data, err := p.data(ev)
 	if err != nil {
-		return to, Outgoing{}, err
+		return to, model.Outgoing{}, err
 	}
-	return to, Outgoing{Channel: ch, Event: ev, Data: data}, nil
+	return to, model.Outgoing{Channel: ch, Event: ev, Data: data}, nil
 }
 
 func (p *BroadcastPanel) data(ev string) (string, error) {

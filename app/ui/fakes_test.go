@@ -8,9 +8,9 @@ import (
 	"github.com/heraldhq/herald/app/model"
 )
 
-type fakeFeeds struct{ list []FeedInfo }
+type fakeFeeds struct{ list []model.FeedInfo }
 
-func (f *fakeFeeds) Feeds() []FeedInfo { return append([]FeedInfo(nil), f.list...) }
+func (f *fakeFeeds) Feeds() []model.FeedInfo { return append([]model.FeedInfo(nil), f.list...) }
 
 func (f *fakeFeeds) PutFeed(old string, cfg model.FeedConfig) error {
 	for i, x := range f.list {
@@ -22,7 +22,7 @@ func (f *fakeFeeds) PutFeed(old string, cfg model.FeedConfig) error {
 			return nil
 		}
 	}
-	f.list = append(f.list, FeedInfo{Config: cfg})
+	f.list = append(f.list, model.FeedInfo{Config: cfg})
 	return nil
 }
 
@@ -39,7 +39,7 @@ type fakeHub struct {
 	s       model.HubSettings
 	applied int
 	fail    error
-	st      HubStatus
+	st      model.HubStatus
 }
 
 func (h *fakeHub) HubSettings() model.HubSettings { return h.s }
@@ -51,7 +51,7 @@ func (h *fakeHub) ApplyHub(s model.HubSettings) error {
 	h.applied++
 	return nil
 }
-func (h *fakeHub) HubStatus() HubStatus { return h.st }
+func (h *fakeHub) HubStatus() model.HubStatus { return h.st }
 func (h *fakeHub) Invite(pub, sub []string, ttl time.Duration) (string, error) {
 	if len(sub) == 0 {
 		return "", errors.New("nothing to read")
@@ -60,12 +60,12 @@ func (h *fakeHub) Invite(pub, sub []string, ttl time.Duration) (string, error) {
 }
 
 type fakePub struct {
-	to   Target
-	got  []Outgoing
+	to   model.Target
+	got  []model.Outgoing
 	fail error
 }
 
-func (p *fakePub) Publish(_ context.Context, to Target, ev Outgoing) (string, error) {
+func (p *fakePub) Publish(_ context.Context, to model.Target, ev model.Outgoing) (string, error) {
 	if p.fail != nil {
 		return "", p.fail
 	}

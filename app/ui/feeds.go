@@ -19,7 +19,7 @@ import (
 type FeedsPanel struct {
 	mgr   FeedManager
 	win   fyne.Window
-	feeds []FeedInfo
+	feeds []model.FeedInfo
 	list  *widget.List
 	root  fyne.CanvasObject
 	now   func() time.Time
@@ -63,7 +63,7 @@ func (p *FeedsPanel) Row(i int) (name, state, counters string) {
 	return f.Config.Name, f.Status.Text(p.now()), p.counters(f)
 }
 
-func (p *FeedsPanel) counters(f FeedInfo) string {
+func (p *FeedsPanel) counters(f model.FeedInfo) string {
 	return fmt.Sprintf("%d events · last %s", f.Status.Events, model.Ago(f.Status.LastEvent, p.now()))
 }
 

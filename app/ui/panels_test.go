@@ -139,7 +139,7 @@ func TestEventLogCellsAndDialog(t *testing.T) {
 func TestFeedsPanelStates(t *testing.T) {
 	test.NewTempApp(t)
 	now := time.Unix(1700000000, 0)
-	mgr := &fakeFeeds{list: []FeedInfo{{Own: true, Config: model.FeedConfig{Name: "This hub", URL: "http://127.0.0.1:7878"}, Status: model.FeedStatus{Phase: model.PhaseLive, Events: 12, LastEvent: now.Add(-5 * time.Second)}}}}
+	mgr := &fakeFeeds{list: []model.FeedInfo{{Own: true, Config: model.FeedConfig{Name: "This hub", URL: "http://127.0.0.1:7878"}, Status: model.FeedStatus{Phase: model.PhaseLive, Events: 12, LastEvent: now.Add(-5 * time.Second)}}}}
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	p := NewFeedsPanel(mgr, w)
 	p.now = func() time.Time { return now }
@@ -246,7 +246,7 @@ func TestBroadcastValidation(t *testing.T) {
 func TestHubPanel(t *testing.T) {
 	test.NewTempApp(t)
 	hub := &fakeHub{s: model.HubSettings{Enabled: true, Port: 7878, Demo: true},
-		st: HubStatus{Running: true, URLs: []string{"http://127.0.0.1:7878", "http://192.168.1.5:7878"}, Connections: 3, Channels: 2}}
+		st: model.HubStatus{Running: true, URLs: []string{"http://127.0.0.1:7878", "http://192.168.1.5:7878"}, Connections: 3, Channels: 2}}
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	p := NewHubPanel(hub, w)
 	w.SetContent(p.Object())
