@@ -39,7 +39,7 @@ var sink int
 func BenchmarkParse(b *testing.B) {
 	for _, in := range inputs {
 		for _, p := range parsers {
-			b.Run(in.name+"/"+p.name, func(b *testing.B) {
+			b.Run("input="+in.name+"/parser="+p.name, func(b *testing.B) {
 				b.SetBytes(int64(len(in.stream)))
 				b.ReportAllocs()
 				var ms runtime.MemStats
