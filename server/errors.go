@@ -1,0 +1,63 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Error is an error with the HTTP status the hub answers it with. Errors from an
+// Authorizer may implement the same HTTPStatus method.
+type Error struct {
+	Status int
+	Msg    string
+	// RetryAfter, when positive, is sent as the Retry-After header (429, 503).
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// HTTPStatus returns the status the hub answers with.
+func (e *Error) HTTPStatus() int { return e.Status }
+
+func errorf(status int, msg string) *Error { return &Error{Status: status, Msg: msg} }
+
+// statusOf returns the HTTP status for err: its HTTPStatus() if it has one, else def.
+func statusOf(err error, def int) int {
+	var s interface{ HTTPStatus() int }
+	if errors.As(err, &s) {
+		if st := s.HTTPStatus(); st >= 400 && st <= 599 {
+			return st
+		}
+	}
+	return def
+}
+
+// writeError answers {"error": "..."} with err's status (def when it has none).
+func writeError(w http.ResponseWriter, err error, def int) {
+	status := statusOf(err, def)
+	var he *Error
+	if errors.As(err, &he) && he.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((he.RetryAfter+time.Second-1)/time.Second)))
+	} else if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
+	}
+	writeJSON(w, status, struct {
+		Error string `json:"error"`
+	}{err.Error()})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"encoding the answer failed"}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}

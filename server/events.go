@@ -1,0 +1,211 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/heraldhq/herald/server/topic"
+)
+
+// serveEvents is GET /events: it checks the request, registers a subscriber, sends the
+// preamble (retry, herald.connected, replay) and then runs the subscriber's writer loop in
+// this goroutine until the client leaves, is cut off, or the hub shuts down.
+func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
+	if !allowMethods(w, r, http.MethodGet) {
+		return
+	}
+	if h.closing.Load() {
+		writeError(w, &Error{Status: http.StatusServiceUnavailable, Msg: "the hub is shutting down; reconnect in a moment", RetryAfter: 5e9}, 0)
+		return
+	}
+	q := r.URL.Query()
+	var patterns []string
+	for _, v := range q["channel"] {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				patterns = append(patterns, p)
+			}
+		}
+	}
+	if len(patterns) == 0 {
+		patterns = []string{topic.Default}
+	}
+	if len(patterns) > 64 {
+		writeError(w, errorf(http.StatusBadRequest, fmt.Sprintf("%d channels in one stream; the limit is 64 (use a pattern such as \"stocks.*\")", len(patterns))), 0)
+		return
+	}
+	for _, p := range patterns {
+		if err := topic.ValidPattern(p); err != nil {
+			writeError(w, errorf(http.StatusBadRequest, err.Error()), 0)
+			return
+		}
+	}
+	patterns = canonical(patterns)
+	allow, err := h.auth.AuthorizeSubscribe(r, patterns)
+	if err != nil {
+		h.stats.rejected.Add(1)
+		writeError(w, err, http.StatusUnauthorized)
+		return
+	}
+
+	s := &subscriber{h: h, id: "c" + strconv.FormatUint(h.connSeq.Add(1), 10)}
+	ip := clientIP(r)
+	g, err := h.subs.add(s, patterns, ip, h.cfg.Limits)
+	if err != nil {
+		h.stats.rejected.Add(1)
+		writeError(w, err, http.StatusServiceUnavailable)
+		return
+	}
+	defer h.subs.remove(s, ip)
+	s.g = g
+	s.m = g
+	if allow != nil {
+		s.m = filtered{g: g, allow: allow}
+	}
+
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/event-stream; charset=utf-8")
+	hdr.Set("Cache-Control", "no-cache")
+	hdr.Set("X-Accel-Buffering", "no")
+
+	// The preamble: retry, herald.connected, then the replay position (or a gap).
+	pre := make([]byte, 0, 512)
+	pre = append(pre, "retry: "...)
+	pre = strconv.AppendInt(pre, h.cfg.Retry.Milliseconds(), 10)
+	pre = append(pre, '\n')
+	hello, _ := json.Marshal(struct {
+		ID       string   `json:"id"`
+		Channels []string `json:"channels"`
+	}{s.id, patterns})
+	pre = appendControl(pre, "herald.connected", string(hello))
+	lastID := r.Header.Get("Last-Event-ID")
+	if lastID == "" {
+		lastID = q.Get("lastEventId")
+	}
+	pre = s.position(r.Context(), lastID, pre)
+
+	sw, err := h.openStream(w, r)
+	if err != nil {
+		h.log.Warn("cannot start event stream", "err", err, "remote", r.RemoteAddr)
+		return
+	}
+	h.subs.setWriter(s, sw)
+	h.log.Debug("subscriber connected", "conn", s.id, "channels", patterns, "remote", r.RemoteAddr)
+	reason := s.run(pre)
+	h.log.Debug("subscriber left", "conn", s.id, "reason", reason)
+}
+
+// openStream starts the response. On HTTP/1.x it takes over the connection, so the stream
+// costs no net/http buffers or background reader while idle; otherwise (HTTP/2, test
+// recorders) it writes through the ResponseWriter and flushes.
+func (h *Hub) openStream(w http.ResponseWriter, r *http.Request) (streamWriter, error) {
+	rc := http.NewResponseController(w)
+	if r.ProtoMajor == 1 {
+		conn, brw, err := rc.Hijack()
+		if err == nil {
+			// net/http's bufio buffers are dropped: writes go straight to the socket.
+			_ = brw
+			hj := &hijacked{conn: conn, timeout: h.cfg.Limits.WriteTimeout}
+			head := make([]byte, 0, 256)
+			head = append(head, "HTTP/1.1 200 OK\r\n"...)
+			hdr := w.Header().Clone()
+			hdr.Del("Content-Length")
+			hdr.Del("Transfer-Encoding")
+			hdr.Set("Connection", "close")
+			hb := &byteWriter{b: head}
+			hdr.Write(hb)
+			hj.header = append(hb.b, "\r\n"...)
+			return hj, nil
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+	if err := rc.Flush(); err != nil {
+		return nil, fmt.Errorf("the response cannot be flushed, so events would not stream: %w", err)
+	}
+	return &flushed{w: w, rc: rc, ctx: r.Context(), timeout: h.cfg.Limits.WriteTimeout}, nil
+}
+
+// position sets the subscriber's cursor from the client's last event id and appends what
+// the client must see first to pre: a herald.gap when events were lost, and any events the
+// broker holds beyond the ring.
+func (s *subscriber) position(ctx context.Context, lastID string, pre []byte) []byte {
+	h := s.h
+	head, _, _ := h.ring.bounds()
+	s.replayEnd = head
+	if lastID == "" {
+		s.pos = head
+		return pre
+	}
+	after, err := ParseID(lastID)
+	if err != nil {
+		s.pos = h.ring.tailPos()
+		h.stats.gaps.Add(1)
+		return appendGap(pre, "unknown-id", lastID, 0)
+	}
+	if p, ok := h.ring.position(after); ok {
+		s.pos = p
+		return pre
+	}
+	// Outside the ring: older than its tail, or newer than its head. The broker decides.
+	limit := h.cfg.History
+	for limit > 0 {
+		evs, gap, err := h.broker.Since(ctx, after, min(limit, 1000))
+		if err != nil || gap {
+			reason := "trimmed"
+			if err != nil {
+				reason = "unavailable"
+			}
+			h.stats.gaps.Add(1)
+			s.pos = h.ring.tailPos()
+			return appendGap(pre, reason, lastID, 0)
+		}
+		for i := range evs {
+			if s.m.match(evs[i].Channel) {
+				pre = appendEvent(pre, &evs[i])
+				h.stats.replayed.Add(1)
+			}
+		}
+		if len(evs) == 0 {
+			break
+		}
+		after = evs[len(evs)-1].ID
+		limit -= len(evs)
+		if p, ok := h.ring.position(after); ok {
+			s.pos = p
+			return pre
+		}
+	}
+	// The broker is ahead of this node's ring (or the limit was hit): wait in the ring
+	// for what comes after `after`.
+	s.pos = head
+	s.skip = after
+	return pre
+}
+
+// appendGap appends a herald.gap control event.
+func appendGap(b []byte, reason, lastID string, missed uint64) []byte {
+	data, _ := json.Marshal(struct {
+		Reason      string `json:"reason"`
+		LastEventID string `json:"lastEventId,omitempty"`
+		Missed      uint64 `json:"missed,omitempty"`
+	}{reason, lastID, missed})
+	return appendControl(b, "herald.gap", string(data))
+}
+
+// clientIP is the remote address without its port (per-IP limits count by it).
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type byteWriter struct{ b []byte }
+
+func (w *byteWriter) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }

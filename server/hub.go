@@ -1,0 +1,298 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/heraldhq/herald/assets"
+)
+
+// Hub is Herald's SSE hub: an http.Handler and the Go API the desktop app uses.
+type Hub struct {
+	cfg     Config
+	broker  Broker
+	auth    Authorizer
+	ring    *ring
+	handler http.Handler
+	log     *slog.Logger
+	started time.Time
+	metrics *metrics
+
+	subs registry
+
+	keepAlive atomic.Pointer[chan struct{}] // closed and replaced every KeepAlive
+	appended  atomic.Pointer[chan struct{}] // closed and replaced after each ring append
+
+	pubMu     sync.Mutex // serialises publishes so idempotency keys are checked atomically
+	closing   atomic.Bool
+	shutdown  chan struct{} // closed when Shutdown starts telling subscribers to leave
+	stopLoops context.CancelFunc
+	loops     sync.WaitGroup
+	lastPub   atomic.Pointer[ID] // newest id this node published
+	connSeq   atomic.Uint64
+
+	stats counters
+}
+
+// counters are the hub's running totals (see Stats for their meaning).
+type counters struct {
+	published, delivered, replayed, dropped, gaps, cutOff, rejected atomic.Uint64
+}
+
+// New returns a running hub: its broker's reader loop and keep-alive ticker run until
+// Shutdown.
+func New(cfg Config) (*Hub, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	h := &Hub{cfg: cfg, broker: cfg.Broker, auth: cfg.Auth, log: cfg.Logger, started: time.Now(), shutdown: make(chan struct{})}
+	if h.broker == nil {
+		h.broker = NewMemoryBroker()
+	}
+	if h.auth == nil {
+		h.auth = DefaultAuthorizer(cfg.Key)
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if cfg.Web == nil {
+		cfg.Web = assets.Web()
+		h.cfg.Web = cfg.Web
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	start, err := h.broker.Last(ctx)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("reading the newest event id from the broker: %w", err)
+	}
+	h.ring = newRing(cfg.History, cfg.HistoryBytes, start)
+	h.subs.init()
+	for _, p := range []*atomic.Pointer[chan struct{}]{&h.keepAlive, &h.appended} {
+		c := make(chan struct{})
+		p.Store(&c)
+	}
+	h.metrics = newMetrics(h)
+	h.handler = h.routes()
+	if cfg.Middleware != nil {
+		h.handler = cfg.Middleware(h.handler)
+	}
+
+	loopCtx, stop := context.WithCancel(context.Background())
+	h.stopLoops = stop
+	h.loops.Add(2)
+	go func() {
+		defer h.loops.Done()
+		if err := h.broker.Follow(loopCtx, start, h.deliver); err != nil && !errors.Is(err, context.Canceled) {
+			h.log.Error("broker reader loop stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer h.loops.Done()
+		h.tickKeepAlive(loopCtx)
+	}()
+	return h, nil
+}
+
+// ServeHTTP serves the hub's routes (through Config.Middleware when set).
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handler.ServeHTTP(w, r) }
+
+func (h *Hub) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/events", h.serveEvents)
+	mux.HandleFunc("/publish", h.servePublish)
+	mux.HandleFunc("/healthz", h.serveHealth)
+	mux.HandleFunc("/stats", h.serveStats)
+	mux.Handle("/metrics", h.metrics.handler())
+	mux.Handle("/", h.dashboard())
+	return mux
+}
+
+// Publish stores msgs in order and returns their receipts. Messages are validated as
+// POST /publish validates them; errors are *Error with the HTTP status to answer. A message
+// whose idempotency key (Message.ID) matches an event still in the history is not stored
+// again: its receipt is the earlier event's.
+func (h *Hub) Publish(ctx context.Context, msgs ...Message) ([]Receipt, error) {
+	if len(msgs) == 0 {
+		return nil, errorf(http.StatusBadRequest, "nothing to publish")
+	}
+	for i := range msgs {
+		if err := checkMessage(&msgs[i], h.cfg.Limits); err != nil {
+			return nil, where(len(msgs) > 1, i, err)
+		}
+	}
+	return h.publish(ctx, msgs)
+}
+
+// publish stores already-checked messages.
+func (h *Hub) publish(ctx context.Context, msgs []Message) ([]Receipt, error) {
+	if h.closing.Load() {
+		return nil, &Error{Status: http.StatusServiceUnavailable, Msg: "the hub is shutting down; publish again in a moment (to another node if there is one)", RetryAfter: 5 * time.Second}
+	}
+	begin := time.Now()
+	h.pubMu.Lock()
+	defer h.pubMu.Unlock()
+	receipts := make([]Receipt, len(msgs))
+	todo := make([]Message, 0, len(msgs))
+	idx := make([]int, 0, len(msgs))
+	var seen map[string]int // key -> index of its first message in this batch
+	var same map[int]int    // index of a repeated key -> index of its first message
+	for i, m := range msgs {
+		receipts[i].Channel = m.Channel
+		if m.ID != "" {
+			if id, ok := h.ring.key(m.ID); ok {
+				receipts[i].ID = id.String()
+				continue
+			}
+			if j, ok := seen[m.ID]; ok {
+				if same == nil {
+					same = map[int]int{}
+				}
+				same[i] = j
+				continue
+			}
+			if seen == nil {
+				seen = map[string]int{}
+			}
+			seen[m.ID] = i
+		}
+		todo = append(todo, m)
+		idx = append(idx, i)
+	}
+	if len(todo) > 0 {
+		evs, err := h.broker.Publish(ctx, todo)
+		for k, e := range evs {
+			receipts[idx[k]].ID = e.ID.String()
+		}
+		if len(evs) > 0 {
+			last := evs[len(evs)-1].ID
+			h.lastPub.Store(&last)
+			h.stats.published.Add(uint64(len(evs)))
+		}
+		if err != nil {
+			return nil, &Error{Status: http.StatusServiceUnavailable, Msg: "storing the event failed: " + err.Error(), RetryAfter: 2 * time.Second}
+		}
+	}
+	for i, j := range same {
+		receipts[i].ID = receipts[j].ID
+	}
+	h.metrics.publishLatency.Observe(time.Since(begin).Seconds())
+	return receipts, nil
+}
+
+// deliver is the broker's sink: it encodes each event once, appends it to the ring and
+// wakes the subscribers whose channels it touches.
+func (h *Hub) deliver(evs []Event) {
+	slots := make([]slot, len(evs))
+	for i := range evs {
+		e := &evs[i]
+		slots[i] = slot{id: e.ID, ch: e.Channel, key: e.Message.ID, b: appendEvent(make([]byte, 0, encodedSize(e)), e)}
+	}
+	if h.ring.append(slots) == 0 {
+		return
+	}
+	h.subs.wake(slots)
+	c := make(chan struct{})
+	close(*h.appended.Swap(&c))
+}
+
+// tickKeepAlive wakes every idle stream to write a ":" comment each KeepAlive.
+func (h *Hub) tickKeepAlive(ctx context.Context) {
+	t := time.NewTicker(h.cfg.KeepAlive)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			c := make(chan struct{})
+			close(*h.keepAlive.Swap(&c))
+		}
+	}
+}
+
+// Shutdown stops the hub gracefully: new publishes and subscriptions get 503; publishes in
+// flight finish; every subscriber receives everything published up to then, then
+// "herald.shutdown", and is closed. It returns when all streams are closed or ctx ends
+// (then the remaining streams are closed at once).
+func (h *Hub) Shutdown(ctx context.Context) error {
+	if h.closing.Swap(true) {
+		return errors.New("the hub is already shut down")
+	}
+	h.pubMu.Lock() // waits for a publish in flight
+	h.pubMu.Unlock()
+	// With an asynchronous broker (Redis), wait until what this node published is in the
+	// ring, so subscribers get it before the shutdown event.
+	for p := h.lastPub.Load(); p != nil; {
+		wait := *h.appended.Load()
+		if _, _, last := h.ring.bounds(); !last.Less(*p) {
+			break
+		}
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			p = nil
+		}
+	}
+	close(h.shutdown)
+	err := h.subs.waitEmpty(ctx)
+	if err != nil {
+		h.subs.closeAll()
+	}
+	h.stopLoops()
+	h.loops.Wait()
+	if cerr := h.broker.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Healthy returns nil when the hub can take publishes, or why not.
+func (h *Hub) Healthy(ctx context.Context) error {
+	if h.closing.Load() {
+		return errors.New("the hub is shutting down")
+	}
+	return h.broker.Health(ctx)
+}
+
+func (h *Hub) serveHealth(w http.ResponseWriter, r *http.Request) {
+	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := h.Healthy(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unhealthy", "error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// allowMethods answers 405 with Allow unless r uses one of methods.
+func allowMethods(w http.ResponseWriter, r *http.Request, methods ...string) bool {
+	for _, m := range methods {
+		if r.Method == m {
+			return true
+		}
+	}
+	allow := methods[0]
+	for _, m := range methods[1:] {
+		allow += ", " + m
+	}
+	w.Header().Set("Allow", allow)
+	writeError(w, errorf(http.StatusMethodNotAllowed, fmt.Sprintf("%s %s is not supported; use %s", r.Method, r.URL.Path, allow)), 0)
+	return false
+}
+
+// quickHealth is Healthy bounded to one second, for /stats and /metrics.
+func (h *Hub) quickHealth() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return h.Healthy(ctx)
+}

@@ -1,0 +1,78 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"time"
+)
+
+// servePublish is POST /publish: decode, authorize, publish, answer the receipts.
+func (h *Hub) servePublish(w http.ResponseWriter, r *http.Request) {
+	if !allowMethods(w, r, http.MethodPost) {
+		return
+	}
+	lim := h.cfg.Limits
+	if r.ContentLength > lim.MaxBodyBytes {
+		writeError(w, errorf(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is %d bytes; the limit is %d (send fewer events per request)", r.ContentLength, lim.MaxBodyBytes)), 0)
+		return
+	}
+	// The whole request must arrive within the read timeout: a slow body cannot hold a
+	// handler forever. (Not set server-wide: it would also end idle event streams.)
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(lim.ReadTimeout))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, lim.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeError(w, errorf(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than the limit of %d bytes (send fewer events per request)", lim.MaxBodyBytes)), 0)
+			return
+		}
+		writeError(w, errorf(http.StatusBadRequest, "reading the body failed: "+err.Error()), 0)
+		return
+	}
+	msgs, batch, err := DecodePublish(r.Header.Get("Content-Type"), r.URL.Query(), body, lim)
+	if err != nil {
+		writeError(w, err, http.StatusBadRequest)
+		return
+	}
+	channels := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		channels = append(channels, m.Channel)
+	}
+	if err := h.auth.AuthorizePublish(r, channels); err != nil {
+		h.stats.rejected.Add(1)
+		writeError(w, err, http.StatusUnauthorized)
+		return
+	}
+	receipts, err := h.publish(r.Context(), msgs)
+	if err != nil {
+		writeError(w, err, http.StatusServiceUnavailable)
+		return
+	}
+	if batch {
+		writeJSON(w, http.StatusOK, receipts)
+		return
+	}
+	writeJSON(w, http.StatusOK, receipts[0])
+}
+
+// dashboard serves the browser dashboard; unknown paths are 404 in JSON.
+func (h *Hub) dashboard() http.Handler {
+	files := http.FileServerFS(h.cfg.Web)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+			return
+		}
+		name := r.URL.Path[1:]
+		if name == "" {
+			name = "index.html"
+		}
+		if _, err := fs.Stat(h.cfg.Web, name); err != nil {
+			writeError(w, errorf(http.StatusNotFound, fmt.Sprintf("%s not found; the hub serves /events, /publish, /healthz, /stats, /metrics and the dashboard at /", r.URL.Path)), 0)
+			return
+		}
+		files.ServeHTTP(w, r)
+	})
+}

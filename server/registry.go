@@ -1,0 +1,211 @@
+package server
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/heraldhq/herald/server/topic"
+)
+
+// group holds the subscribers that asked for the same set of channels and patterns. The
+// ring wakes groups, not subscribers: 1,000 subscribers of "stocks" cost one channel close
+// per appended batch.
+type group struct {
+	key      string
+	patterns []string
+	single   string // the one exact channel name, when that is the whole subscription
+	n        int    // subscribers in the group (registry.mu)
+	stamp    uint64 // last wake batch that closed this group's channel (registry.mu)
+	wake     atomic.Pointer[chan struct{}]
+}
+
+func (g *group) match(ch string) bool {
+	if g.single != "" {
+		return ch == g.single
+	}
+	return topic.MatchAny(g.patterns, ch)
+}
+
+// filtered adds an Authorizer's per-channel allow to a group's match.
+type filtered struct {
+	g     *group
+	allow func(string) bool
+}
+
+func (f filtered) match(ch string) bool { return f.g.match(ch) && f.allow(ch) }
+
+// registry tracks open streams: their groups, per-IP counts and per-channel counts.
+type registry struct {
+	mu     sync.Mutex
+	groups map[string]*group
+	byChan map[string][]*group // cache: channel -> groups matching it; reset on changes
+	perIP  map[string]int
+	total  int
+	stamp  uint64
+	live   map[*subscriber]struct{}
+	empty  chan struct{} // closed when total drops to 0 (made when someone waits)
+}
+
+func (r *registry) init() {
+	r.groups = map[string]*group{}
+	r.byChan = map[string][]*group{}
+	r.perIP = map[string]int{}
+	r.live = map[*subscriber]struct{}{}
+}
+
+// add registers s for patterns from ip, unless a limit says no.
+func (r *registry) add(s *subscriber, patterns []string, ip string, lim Limits) (*group, error) {
+	key := strings.Join(patterns, "\x00")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.total >= lim.MaxSubscribers {
+		return nil, &Error{Status: 503, Msg: "the hub has reached its subscriber limit (--max-subscribers); try again later", RetryAfter: 10e9}
+	}
+	if r.perIP[ip] >= lim.MaxPerIP {
+		return nil, &Error{Status: 429, Msg: "too many open streams from your address (--max-per-ip); close some or subscribe to several channels on one stream", RetryAfter: 10e9}
+	}
+	g := r.groups[key]
+	if g == nil {
+		g = &group{key: key, patterns: patterns}
+		if len(patterns) == 1 && !topic.IsPattern(patterns[0]) {
+			g.single = patterns[0]
+		}
+		c := make(chan struct{})
+		g.wake.Store(&c)
+		r.groups[key] = g
+		clear(r.byChan)
+	}
+	g.n++
+	r.total++
+	r.perIP[ip]++
+	r.live[s] = struct{}{}
+	return g, nil
+}
+
+// setWriter attaches s's stream once it is open.
+func (r *registry) setWriter(s *subscriber, w streamWriter) {
+	r.mu.Lock()
+	s.w = w
+	r.mu.Unlock()
+}
+
+// remove unregisters s.
+func (r *registry) remove(s *subscriber, ip string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.live[s]; !ok {
+		return
+	}
+	delete(r.live, s)
+	g := s.g
+	g.n--
+	if g.n == 0 {
+		delete(r.groups, g.key)
+		clear(r.byChan)
+	}
+	r.total--
+	if r.perIP[ip]--; r.perIP[ip] <= 0 {
+		delete(r.perIP, ip)
+	}
+	if r.total == 0 && r.empty != nil {
+		close(r.empty)
+		r.empty = nil
+	}
+}
+
+// wake closes the wake channel of every group that one of slots' channels matches.
+func (r *registry) wake(slots []slot) {
+	r.mu.Lock()
+	r.stamp++
+	var woken []*group
+	for i := range slots {
+		ch := slots[i].ch
+		gs, ok := r.byChan[ch]
+		if !ok {
+			for _, g := range r.groups {
+				if g.match(ch) {
+					gs = append(gs, g)
+				}
+			}
+			if len(r.byChan) > 4096 { // many one-off channels: keep the cache small
+				clear(r.byChan)
+			}
+			r.byChan[ch] = gs
+		}
+		for _, g := range gs {
+			if g.stamp != r.stamp {
+				g.stamp = r.stamp
+				woken = append(woken, g)
+			}
+		}
+	}
+	r.mu.Unlock()
+	for _, g := range woken {
+		c := make(chan struct{})
+		close(*g.wake.Swap(&c))
+	}
+}
+
+// waitEmpty waits until no stream is open or ctx ends.
+func (r *registry) waitEmpty(ctx context.Context) error {
+	r.mu.Lock()
+	if r.total == 0 {
+		r.mu.Unlock()
+		return nil
+	}
+	if r.empty == nil {
+		r.empty = make(chan struct{})
+	}
+	c := r.empty
+	r.mu.Unlock()
+	select {
+	case <-c:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// closeAll closes every open stream's connection at once.
+func (r *registry) closeAll() {
+	r.mu.Lock()
+	ws := make([]streamWriter, 0, len(r.live))
+	for s := range r.live {
+		if s.w != nil {
+			ws = append(ws, s.w)
+		}
+	}
+	r.mu.Unlock()
+	for _, w := range ws {
+		w.close()
+	}
+}
+
+// counts returns the number of open streams and, per subscribed channel or pattern, how
+// many streams asked for it.
+func (r *registry) counts() (total int, channels map[string]int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	channels = map[string]int{}
+	for _, g := range r.groups {
+		for _, p := range g.patterns {
+			channels[p] += g.n
+		}
+	}
+	return r.total, channels
+}
+
+// canonical sorts and deduplicates patterns so equal subscriptions share a group.
+func canonical(patterns []string) []string {
+	sort.Strings(patterns)
+	out := patterns[:0]
+	for i, p := range patterns {
+		if i == 0 || p != patterns[i-1] {
+			out = append(out, p)
+		}
+	}
+	return out
+}

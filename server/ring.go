@@ -1,0 +1,155 @@
+package server
+
+import (
+	"sort"
+	"sync"
+)
+
+// slot is one event in the ring: its id, channel, publisher key and SSE bytes. The bytes are
+// never modified after the slot is made, so readers may keep them after the slot is evicted.
+type slot struct {
+	id  ID
+	ch  string
+	key string
+	b   []byte
+}
+
+// matcher decides whether a subscriber receives events of a channel.
+type matcher interface {
+	match(channel string) bool
+}
+
+// ring is the hub's history and fan-out buffer: the newest events in store order, bounded
+// by count and by bytes. Positions are absolute (they count every event ever appended), so a
+// subscriber's cursor stays meaningful while the ring wraps: a cursor below tail has lost
+// events.
+type ring struct {
+	mu       sync.RWMutex
+	slots    []slot
+	head     uint64 // position the next appended event gets
+	tail     uint64 // position of the oldest kept event
+	bytes    int    // sum of len(b) over kept slots
+	maxBytes int
+	base     ID // id just before the oldest kept event: the last evicted id, or the start
+	last     ID // newest id appended (base when the ring never held an event)
+	keys     map[string]ID
+}
+
+func newRing(count, maxBytes int, start ID) *ring {
+	if count < 1 {
+		count = 1
+	}
+	return &ring{slots: make([]slot, count), maxBytes: maxBytes, base: start, last: start, keys: map[string]ID{}}
+}
+
+// append adds events, evicting the oldest ones to stay within both bounds. Events whose id
+// is not newer than the last one are ignored (a broker that repeats itself must not
+// duplicate history). It returns how many were added.
+func (r *ring) append(evs []slot) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	added := 0
+	for i := range evs {
+		e := &evs[i]
+		if !r.last.Less(e.id) {
+			continue
+		}
+		for r.head-r.tail >= uint64(len(r.slots)) || (r.head > r.tail && r.bytes+len(e.b) > r.maxBytes) {
+			r.evictOldest()
+		}
+		r.slots[r.head%uint64(len(r.slots))] = *e
+		r.head++
+		r.bytes += len(e.b)
+		r.last = e.id
+		if e.key != "" {
+			r.keys[e.key] = e.id
+		}
+		added++
+	}
+	return added
+}
+
+func (r *ring) evictOldest() {
+	s := &r.slots[r.tail%uint64(len(r.slots))]
+	r.bytes -= len(s.b)
+	r.base = s.id
+	if s.key != "" && r.keys[s.key] == s.id {
+		delete(r.keys, s.key)
+	}
+	*s = slot{}
+	r.tail++
+}
+
+// bounds returns the ring's current head position and its id range (base, last].
+func (r *ring) bounds() (head uint64, base, last ID) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.head, r.base, r.last
+}
+
+// position returns the position of the first event newer than after, or ok=false when after
+// lies outside (base, last] and [base] — i.e. the ring cannot tell what followed it.
+func (r *ring) position(after ID) (pos uint64, ok bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.positionLocked(after)
+}
+
+func (r *ring) positionLocked(after ID) (uint64, bool) {
+	if after.Less(r.base) || r.last.Less(after) {
+		return 0, false
+	}
+	n := int(r.head - r.tail)
+	i := sort.Search(n, func(i int) bool {
+		return after.Less(r.slots[(r.tail+uint64(i))%uint64(len(r.slots))].id)
+	})
+	return r.tail + uint64(i), true
+}
+
+// tailPos returns the position of the oldest kept event.
+func (r *ring) tailPos() uint64 {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.tail
+}
+
+// key returns the id of a kept event published with the idempotency key k.
+func (r *ring) key(k string) (ID, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	id, ok := r.keys[k]
+	return id, ok
+}
+
+// read appends to buf the bytes of the events at positions [pos, head) that m matches,
+// stopping once buf holds max bytes (the first matching event is always taken, however big).
+// It returns the next position to read and how many events it copied. When pos is older
+// than the ring's tail it copies nothing and returns lost > 0 (the positions evicted under
+// the cursor) with next at the tail, so the caller can announce the gap first.
+func (r *ring) read(pos uint64, buf []byte, max int, m matcher) (next uint64, out []byte, n int, lost uint64) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if pos < r.tail {
+		return r.tail, buf, 0, r.tail - pos
+	}
+	size := uint64(len(r.slots))
+	for ; pos < r.head; pos++ {
+		s := &r.slots[pos%size]
+		if !m.match(s.ch) {
+			continue
+		}
+		if n > 0 && len(buf)+len(s.b) > max {
+			break
+		}
+		buf = append(buf, s.b...)
+		n++
+	}
+	return pos, buf, n, 0
+}
+
+// stats returns the number of kept events and their bytes.
+func (r *ring) stats() (events int, bytes int) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return int(r.head - r.tail), r.bytes
+}

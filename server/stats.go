@@ -1,0 +1,140 @@
+package server
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Stats is the hub's state as GET /stats answers it.
+type Stats struct {
+	// Connections is the number of open /events streams.
+	Connections int `json:"connections"`
+	// Channels maps each subscribed channel or pattern to its number of streams.
+	Channels map[string]int `json:"channels"`
+	// Published counts events stored by this node's publishers.
+	Published uint64 `json:"published"`
+	// Delivered counts live events written to streams (one per event per stream).
+	Delivered uint64 `json:"delivered"`
+	// Replayed counts history events written to reconnecting streams.
+	Replayed uint64 `json:"replayed"`
+	// Dropped counts ring positions slow streams skipped when they fell behind the ring's
+	// tail (counted across all channels, since evicted events are gone).
+	Dropped uint64 `json:"dropped"`
+	// Gaps counts herald.gap events sent (slow streams, and replays after lost history).
+	Gaps uint64 `json:"gaps"`
+	// CutOff counts streams closed because one write blocked beyond the write timeout.
+	CutOff uint64 `json:"cutOff"`
+	// Rejected counts publishes and subscriptions refused by auth or limits.
+	Rejected uint64 `json:"rejected"`
+	// History describes the ring.
+	History HistoryStats `json:"history"`
+	// UptimeSeconds is the time since the hub started.
+	UptimeSeconds float64 `json:"uptimeSeconds"`
+	// Healthy is false when the broker cannot take events; Error then says why.
+	Healthy bool   `json:"healthy"`
+	Error   string `json:"error,omitempty"`
+	// Limits are the hub's configured limits.
+	Limits LimitStats `json:"limits"`
+}
+
+// HistoryStats describes the ring of recent events.
+type HistoryStats struct {
+	Events    int    `json:"events"`
+	Bytes     int    `json:"bytes"`
+	MaxEvents int    `json:"maxEvents"`
+	MaxBytes  int    `json:"maxBytes"`
+	LastID    string `json:"lastId"`
+}
+
+// LimitStats lists the configured limits (durations in seconds).
+type LimitStats struct {
+	MaxSubscribers      int     `json:"maxSubscribers"`
+	MaxPerIP            int     `json:"maxPerIp"`
+	MaxEventBytes       int     `json:"maxEventBytes"`
+	MaxBodyBytes        int64   `json:"maxBodyBytes"`
+	MaxBatch            int     `json:"maxBatch"`
+	WriteTimeoutSeconds float64 `json:"writeTimeoutSeconds"`
+	KeepAliveSeconds    float64 `json:"keepAliveSeconds"`
+}
+
+// Stats returns a snapshot of the hub's counters.
+func (h *Hub) Stats() Stats {
+	conns, chans := h.subs.counts()
+	events, bytes := h.ring.stats()
+	_, _, last := h.ring.bounds()
+	l := h.cfg.Limits
+	s := Stats{
+		Connections: conns, Channels: chans,
+		Published: h.stats.published.Load(), Delivered: h.stats.delivered.Load(),
+		Replayed: h.stats.replayed.Load(), Dropped: h.stats.dropped.Load(),
+		Gaps: h.stats.gaps.Load(), CutOff: h.stats.cutOff.Load(), Rejected: h.stats.rejected.Load(),
+		History:       HistoryStats{Events: events, Bytes: bytes, MaxEvents: h.cfg.History, MaxBytes: h.cfg.HistoryBytes, LastID: last.String()},
+		UptimeSeconds: time.Since(h.started).Seconds(),
+		Healthy:       true,
+		Limits: LimitStats{MaxSubscribers: l.MaxSubscribers, MaxPerIP: l.MaxPerIP, MaxEventBytes: l.MaxEventBytes,
+			MaxBodyBytes: l.MaxBodyBytes, MaxBatch: l.MaxBatch, WriteTimeoutSeconds: l.WriteTimeout.Seconds(),
+			KeepAliveSeconds: h.cfg.KeepAlive.Seconds()},
+	}
+	if err := h.quickHealth(); err != nil {
+		s.Healthy, s.Error = false, err.Error()
+	}
+	return s
+}
+
+func (h *Hub) serveStats(w http.ResponseWriter, r *http.Request) {
+	if !allowMethods(w, r, http.MethodGet, http.MethodHead) {
+		return
+	}
+	writeJSON(w, http.StatusOK, h.Stats())
+}
+
+// metrics is the hub's Prometheus registry. Counters read the hub's atomics when scraped,
+// so the hot path pays nothing for them.
+type metrics struct {
+	reg            *prometheus.Registry
+	publishLatency prometheus.Histogram
+}
+
+func newMetrics(h *Hub) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.publishLatency = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "herald_publish_duration_seconds",
+		Help:    "Time to store a publish request's events (broker write included).",
+		Buckets: prometheus.ExponentialBuckets(0.00001, 4, 10),
+	})
+	counter := func(name, help string, f func() uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(f()) })
+	}
+	gauge := func(name, help string, f func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, f)
+	}
+	m.reg.MustRegister(
+		m.publishLatency,
+		counter("herald_published_total", "Events published through this node.", h.stats.published.Load),
+		counter("herald_delivered_total", "Live events written to streams.", h.stats.delivered.Load),
+		counter("herald_replayed_total", "History events written to reconnecting streams.", h.stats.replayed.Load),
+		counter("herald_dropped_total", "Ring positions skipped by streams that fell behind.", h.stats.dropped.Load),
+		counter("herald_gaps_total", "herald.gap events sent.", h.stats.gaps.Load),
+		counter("herald_cut_off_total", "Streams closed after a write blocked beyond the write timeout.", h.stats.cutOff.Load),
+		counter("herald_rejected_total", "Publishes and subscriptions refused by auth or limits.", h.stats.rejected.Load),
+		gauge("herald_connections", "Open event streams.", func() float64 { n, _ := h.subs.counts(); return float64(n) }),
+		gauge("herald_history_events", "Events kept in the ring.", func() float64 { n, _ := h.ring.stats(); return float64(n) }),
+		gauge("herald_history_bytes", "Bytes kept in the ring.", func() float64 { _, b := h.ring.stats(); return float64(b) }),
+		gauge("herald_up", "1 when the hub and its broker are healthy.", func() float64 {
+			if h.quickHealth() != nil {
+				return 0
+			}
+			return 1
+		}),
+		prometheus.NewGoCollector(),
+		prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+func (m *metrics) handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
