@@ -1,0 +1,206 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// subscribeServer serves each request with the next stream body; later requests get 204.
+// It records the request headers.
+func subscribeServer(t *testing.T, streams ...string) (*httptest.Server, func() []http.Header) {
+	t.Helper()
+	var mu sync.Mutex
+	var seen []http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		i := len(seen)
+		seen = append(seen, r.Header.Clone())
+		mu.Unlock()
+		if i >= len(streams) {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, streams[i])
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []http.Header {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]http.Header(nil), seen...)
+	}
+}
+
+func runSub(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = Run(append([]string{"subscribe"}, args...), strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestSubscribeJSONOneObjectPerLine(t *testing.T) {
+	srv, _ := subscribeServer(t,
+		"retry: 10\nevent: price\nid: 1\ndata: {\"p\": 1}\n\ndata: two\ndata: lines <&>\n\n",
+		"data: after reconnect\n\n")
+	code, out, errOut := runSub("--json", srv.URL)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	want := []map[string]string{
+		{"event": "price", "data": `{"p": 1}`, "id": "1"},
+		{"event": "message", "data": "two\nlines <&>", "id": "1"},
+		{"event": "message", "data": "after reconnect", "id": "1"},
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d:\n%s", len(lines), len(want), out)
+	}
+	for i, line := range lines {
+		var got map[string]string
+		if err := json.Unmarshal([]byte(line), &got); err != nil || fmt.Sprint(got) != fmt.Sprint(want[i]) {
+			t.Errorf("line %d = %s (%v), want %v", i, line, err, want[i])
+		}
+		if !strings.HasPrefix(line, `{"event":`) {
+			t.Errorf("line %d does not start with the event key: %s", i, line)
+		}
+	}
+	for _, s := range []string{"connecting", "open", "retrying in 10ms", "closed"} {
+		if !strings.Contains(errOut, s) {
+			t.Errorf("stderr lacks state %q:\n%s", s, errOut)
+		}
+	}
+}
+
+func TestSubscribePlainOutput(t *testing.T) {
+	srv, _ := subscribeServer(t, "event: x\nid: 7\ndata: a\ndata: b\n\ndata: c\n\n")
+	code, out, errOut := runSub("--max", "2", srv.URL)
+	want := "event: x\nid: 7\ndata: a\ndata: b\n\nevent: message\nid: 7\ndata: c\n\n"
+	if code != 0 || out != want {
+		t.Fatalf("exit %d, stdout %q, want %q; stderr %s", code, out, want, errOut)
+	}
+}
+
+func TestSubscribeSendsHeadersTokenAndLastEventID(t *testing.T) {
+	srv, seen := subscribeServer(t, "data: x\n\n")
+	// Flags after the URL work too.
+	code, _, errOut := runSub(srv.URL, "-H", "X-One: 1", "--header", "X-Two:  two ", "--token", "secret",
+		"--last-event-id", "41", "--max", "1")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	h := seen()[0]
+	if h.Get("X-One") != "1" || h.Get("X-Two") != "two" || h.Get("Authorization") != "Bearer secret" ||
+		h.Get("Last-Event-ID") != "41" || h.Get("Accept") != "text/event-stream" {
+		t.Fatalf("request headers %v", h)
+	}
+}
+
+func TestSubscribeExitCodes(t *testing.T) {
+	notFound := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"error":"unknown path; subscribe at /events"}`)
+	}))
+	defer notFound.Close()
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	defer hang.Close()
+	gone, _ := subscribeServer(t) // answers 204 at once
+
+	cases := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"204 stops", []string{gone.URL}, 0, "closed"},
+		{"404 fails", []string{notFound.URL}, 1, "unknown path; subscribe at /events"},
+		{"timeout", []string{"--timeout", "200ms", hang.URL}, 0, "open"},
+		{"no URL", nil, 2, "give the stream's URL"},
+		{"two URLs", []string{"http://a/", "http://b/"}, 2, "give one URL"},
+		{"not http", []string{"ftp://x/"}, 2, "not an http(s) URL"},
+		{"no scheme", []string{"127.0.0.1:7878/events"}, 2, "not an http(s) URL"},
+		{"bad header", []string{"-H", "nocolon", "http://a/"}, 2, "write it as 'Name: value'"},
+		{"bad max", []string{"--max", "-1", "http://a/"}, 2, "--max must be"},
+		{"bad timeout", []string{"--timeout", "soon", "http://a/"}, 2, "invalid value"},
+		{"unknown flag", []string{"--nope", "http://a/"}, 2, "flag provided but not defined"},
+		{"help", []string{"-h"}, 0, "Usage: herald subscribe"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, _, errOut := runSub(c.args...)
+			if code != c.code || !strings.Contains(errOut, c.stderr) {
+				t.Fatalf("exit %d, stderr:\n%s\nwant exit %d and %q", code, errOut, c.code, c.stderr)
+			}
+		})
+	}
+}
+
+func TestSubscribeStopsOnSIGINT(t *testing.T) {
+	var connected atomic.Bool
+	ready := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "data: hi\n\n")
+		w.(http.Flusher).Flush()
+		if !connected.Swap(true) {
+			close(ready)
+		}
+		<-r.Context().Done()
+	}))
+	defer srv.Close()
+	done := make(chan int)
+	var out, errb syncBuffer
+	go func() { done <- Run([]string{"subscribe", srv.URL}, strings.NewReader(""), &out, &errb) }()
+	// The signal handler is installed before the first request, so the signal cannot kill
+	// the test binary once the server has seen the connection.
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no connection")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "data: hi") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := syscall.Kill(syscall.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 || !strings.Contains(out.String(), "data: hi") {
+			t.Fatalf("exit %d, stdout %q", code, out.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("subscribe did not stop on SIGINT")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and one reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
