@@ -80,9 +80,9 @@ func report(rs []loadgen.Result) string {
 		g0 := group[0]
 		switch {
 		case g0.Stuck > 0:
-			fmt.Fprintf(&b, "\n### (d) %d subscribers × %d events of fan-out, plus %d that never read\n\n", g0.Subs, g0.Events, g0.Stuck)
+			fmt.Fprintf(&b, "\n### (%s) %d subscribers × %d events of %d bytes, plus %d that never read\n\n", sc, g0.Subs, g0.Events, g0.Size, g0.Stuck)
 		case sc == "c":
-			fmt.Fprintf(&b, "\n### (c) %d subscribers, %d events at a steady rate\n\n", g0.Subs, g0.Events)
+			fmt.Fprintf(&b, "\n### (c) %d subscribers, %d events at %.0f/s\n\n", g0.Subs, g0.Events, g0.Rate)
 		default:
 			fmt.Fprintf(&b, "\n### (%s) %d subscribers × %d events, published as fast as possible\n\n", sc, g0.Subs, g0.Events)
 		}

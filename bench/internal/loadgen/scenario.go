@@ -34,7 +34,9 @@ type Scenario struct {
 type Result struct {
 	Hub, Scenario string
 	Subs, Stuck   int
-	Events        int   // asked to publish
+	Events        int // asked to publish
+	Size          int // bytes of data per event
+	Rate          float64
 	Published     int64 // published when the run ended
 	Stalled       bool  // the publisher was still blocked when the run ended
 
@@ -60,7 +62,7 @@ type Result struct {
 func Run(ctx context.Context, t Target, sc Scenario) Result {
 	ctx, cancel := context.WithTimeout(ctx, sc.Timeout)
 	defer cancel()
-	r := Result{Hub: t.Hub, Scenario: sc.Name, Subs: sc.Subs, Stuck: sc.Stuck, Events: sc.Events}
+	r := Result{Hub: t.Hub, Scenario: sc.Name, Subs: sc.Subs, Stuck: sc.Stuck, Events: sc.Events, Size: sc.Size, Rate: sc.Rate}
 	var err error
 	if sc.Idle > 0 {
 		r.Subs = sc.Idle
