@@ -1,0 +1,265 @@
+// Package backend connects the desktop app to the rest of Herald: it runs the feeds with
+// sseclient, the embedded hub with server, and publishes over HTTP. It is plain Go (no
+// Fyne), so it is tested with -race against real hubs on 127.0.0.1; the UI sees it only
+// through the small interfaces in app/ui.
+package backend
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/heraldhq/herald/app/model"
+	"github.com/heraldhq/herald/sseclient"
+)
+
+// OwnFeedName is the display name of the app's subscription to its own hub.
+const OwnFeedName = "This hub"
+
+// Feeds runs one reconnecting subscription per enabled feed and reports their events and
+// states. Safe for concurrent use.
+type Feeds struct {
+	ctx      context.Context
+	sink     func(model.Event)
+	changed  func()                   // a status changed (the UI refreshes, throttled)
+	save     func([]model.FeedConfig) // the user's list changed (kept in preferences)
+	client   *http.Client
+	now      func() time.Time
+	mu       sync.Mutex
+	own      *feed // nil when the own hub is off
+	feeds    []*feed
+	idle     time.Duration
+	stopping bool
+}
+
+type feed struct {
+	cfg    model.FeedConfig
+	own    bool
+	status model.FeedStatus
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// FeedsOptions configure NewFeeds.
+type FeedsOptions struct {
+	Sink    func(model.Event)        // every event of every feed (called from feed goroutines)
+	Changed func()                   // any status changed
+	Save    func([]model.FeedConfig) // the user's feed list changed
+	// IdleTimeout replaces a silent connection (0: sseclient's default).
+	IdleTimeout time.Duration
+}
+
+// NewFeeds returns a feed runner whose subscriptions live until ctx ends.
+func NewFeeds(ctx context.Context, o FeedsOptions) *Feeds {
+	nop := func() {}
+	if o.Changed == nil {
+		o.Changed = nop
+	}
+	if o.Save == nil {
+		o.Save = func([]model.FeedConfig) {}
+	}
+	return &Feeds{ctx: ctx, sink: o.Sink, changed: o.Changed, save: o.Save, idle: o.IdleTimeout,
+		client: &http.Client{}, now: time.Now}
+}
+
+// Load starts the user's saved feeds (without saving them again).
+func (f *Feeds) Load(cfgs []model.FeedConfig) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range cfgs {
+		fd := &feed{cfg: c}
+		f.feeds = append(f.feeds, fd)
+		f.startLocked(fd)
+	}
+}
+
+// SetOwn subscribes to the own hub at baseURL (every channel), or stops when baseURL is "".
+func (f *Feeds) SetOwn(baseURL string) {
+	f.mu.Lock()
+	old := f.own
+	f.own = nil
+	if baseURL != "" {
+		f.own = &feed{own: true, cfg: model.FeedConfig{Name: OwnFeedName, URL: baseURL, Channels: []string{"*"}, Enabled: true}}
+		f.startLocked(f.own)
+	}
+	f.mu.Unlock()
+	stop(old)
+	f.changed()
+}
+
+// Feeds implements ui.FeedManager: the own hub first, then the user's feeds.
+func (f *Feeds) Feeds() []model.FeedInfo {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := make([]model.FeedInfo, 0, len(f.feeds)+1)
+	if f.own != nil {
+		out = append(out, model.FeedInfo{Config: f.own.cfg, Status: f.own.status, Own: true})
+	}
+	for _, fd := range f.feeds {
+		out = append(out, model.FeedInfo{Config: fd.cfg, Status: fd.status})
+	}
+	return out
+}
+
+// Configs returns the user's feeds (not the own hub), for saving.
+func (f *Feeds) Configs() []model.FeedConfig {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.configsLocked()
+}
+
+func (f *Feeds) configsLocked() []model.FeedConfig {
+	out := make([]model.FeedConfig, len(f.feeds))
+	for i, fd := range f.feeds {
+		out[i] = fd.cfg
+	}
+	return out
+}
+
+// PutFeed implements ui.FeedManager: it adds a feed (oldName "") or replaces one, and
+// restarts its subscription.
+func (f *Feeds) PutFeed(oldName string, cfg model.FeedConfig) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	if cfg.Name == OwnFeedName {
+		return fmt.Errorf("%q is the name of the app's own hub: pick another name", cfg.Name)
+	}
+	f.mu.Lock()
+	idx := -1
+	for i, fd := range f.feeds {
+		if fd.cfg.Name == cfg.Name && cfg.Name != oldName {
+			f.mu.Unlock()
+			return fmt.Errorf("a feed named %q exists already: pick another name", cfg.Name)
+		}
+		if oldName != "" && fd.cfg.Name == oldName {
+			idx = i
+		}
+	}
+	if oldName != "" && idx < 0 {
+		f.mu.Unlock()
+		return fmt.Errorf("feed %q is gone (removed meanwhile?): add it again", oldName)
+	}
+	var old *feed
+	fd := &feed{cfg: cfg}
+	if idx >= 0 {
+		old = f.feeds[idx]
+		f.feeds[idx] = fd
+	} else {
+		f.feeds = append(f.feeds, fd)
+	}
+	f.startLocked(fd)
+	cfgs := f.configsLocked()
+	f.mu.Unlock()
+	stop(old)
+	f.save(cfgs)
+	f.changed()
+	return nil
+}
+
+// RemoveFeed implements ui.FeedManager.
+func (f *Feeds) RemoveFeed(name string) error {
+	f.mu.Lock()
+	var old *feed
+	for i, fd := range f.feeds {
+		if fd.cfg.Name == name {
+			old = fd
+			f.feeds = append(f.feeds[:i:i], f.feeds[i+1:]...)
+			break
+		}
+	}
+	cfgs := f.configsLocked()
+	f.mu.Unlock()
+	if old == nil {
+		return fmt.Errorf("no feed named %q", name)
+	}
+	stop(old)
+	f.save(cfgs)
+	f.changed()
+	return nil
+}
+
+// Stop ends every subscription and waits for them.
+func (f *Feeds) Stop() {
+	f.mu.Lock()
+	all := append([]*feed{f.own}, f.feeds...)
+	f.stopping = true
+	f.mu.Unlock()
+	for _, fd := range all {
+		stop(fd)
+	}
+}
+
+func stop(fd *feed) {
+	if fd == nil || fd.cancel == nil {
+		return
+	}
+	fd.cancel()
+	<-fd.done
+}
+
+// startLocked runs fd's subscription when it is enabled; f.mu is held.
+func (f *Feeds) startLocked(fd *feed) {
+	if !fd.cfg.Enabled || f.stopping {
+		fd.status = model.FeedStatus{Phase: model.PhaseOff}
+		return
+	}
+	ctx, cancel := context.WithCancel(f.ctx)
+	fd.cancel, fd.done = cancel, make(chan struct{})
+	fd.status = model.FeedStatus{Phase: model.PhaseConnecting}
+	hdr := http.Header{}
+	for k, v := range fd.cfg.Headers {
+		hdr.Set(k, v)
+	}
+	c := &sseclient.Client{
+		URL: fd.cfg.EventsURL(), Header: hdr, Token: fd.cfg.Token, HTTPClient: f.client,
+		IdleTimeout: f.idle,
+		OnState:     func(s sseclient.State) { f.setState(fd, s) },
+	}
+	name := fd.cfg.Name
+	go func() {
+		defer close(fd.done)
+		for ev, err := range c.Events(ctx) {
+			if err != nil {
+				f.update(fd, func(st *model.FeedStatus) { st.Phase, st.Err = model.PhaseFailed, err.Error() })
+				return
+			}
+			now := f.now()
+			f.update(fd, func(st *model.FeedStatus) { st.Events++; st.LastEvent = now })
+			f.sink(model.Event{Time: now, Feed: name, Type: ev.Type, ID: ev.ID, Data: ev.Data})
+		}
+	}()
+}
+
+// setState maps sseclient's phases onto the panel's.
+func (f *Feeds) setState(fd *feed, s sseclient.State) {
+	f.update(fd, func(st *model.FeedStatus) {
+		st.Err = ""
+		if s.Err != nil && !errors.Is(s.Err, context.Canceled) {
+			st.Err = s.Err.Error()
+		}
+		switch s.Phase {
+		case sseclient.Connecting:
+			st.Phase = model.PhaseConnecting
+		case sseclient.Open:
+			st.Phase = model.PhaseLive
+		case sseclient.Retrying:
+			st.Phase, st.RetryAt = model.PhaseRetrying, s.RetryAt
+		case sseclient.Closed:
+			st.Phase = model.PhaseOff
+			if st.Err != "" {
+				st.Phase = model.PhaseFailed
+			}
+		}
+	})
+	f.changed()
+}
+
+func (f *Feeds) update(fd *feed, change func(*model.FeedStatus)) {
+	f.mu.Lock()
+	change(&fd.status)
+	f.mu.Unlock()
+}
