@@ -27,10 +27,18 @@ const stream = new Stream({
   onEvent(ev) {
     received++;
     if (isStockType(ev.type)) stocks.add(ev.data);
+    else if (ev.type === 'herald.connected') rememberChannels(ev.data);
     log.add(ev);
   },
   onState: showState,
 });
+
+function rememberChannels(data) {
+  try {
+    const { channels } = JSON.parse(data);
+    if (Array.isArray(channels)) for (const c of channels) picker.remember(String(c));
+  } catch { /* not ours to judge */ }
+}
 
 // ---- connection status -------------------------------------------------------------------
 
@@ -88,8 +96,9 @@ const picker = new ChannelPicker({
 
 setupSendForm({
   inviteToken,
-  onSent(type) {
+  onSent(type, channel) {
     stream.addType(type);
+    picker.remember(channel);
   },
 });
 

@@ -6,6 +6,8 @@ import { h, load, save } from './dom.js';
 
 const KEY = 'herald.channels';
 const ALL = '*';
+const RECENT_KEY = 'herald.recentChannels';
+const MAX_RECENT = 20;
 const REFRESH_MS = 15000;
 const PATTERN_RE = /^(\*|[A-Za-z0-9][A-Za-z0-9._-]{0,127}(\.\*)?)$/;
 
@@ -53,6 +55,13 @@ export class ChannelPicker {
     this.selected = parseChannels(start.join(' ')).ok;
     if (!this.selected.length) this.selected = [ALL];
     this.known = [];
+    // /stats lists only channels somebody subscribes to, so the picker also offers the
+    // channels this browser sent to or saw (kept, at most MAX_RECENT).
+    try {
+      this.recent = parseChannels(JSON.parse(load(localStorage, RECENT_KEY, '[]')).join(' ')).ok;
+    } catch {
+      this.recent = [];
+    }
     this.error = form.querySelector('.field-error');
     form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -87,6 +96,14 @@ export class ChannelPicker {
     }
   }
 
+  /** Offers a channel the user sent to or the hub mentioned, from now on. */
+  remember(name) {
+    if (!name || name === ALL || this.recent.includes(name) || !PATTERN_RE.test(name)) return;
+    this.recent = [...this.recent, name].slice(-MAX_RECENT);
+    save(localStorage, RECENT_KEY, JSON.stringify(this.recent));
+    this.render();
+  }
+
   set(channels) {
     this.showError('');
     const same = channels.length === this.selected.length && channels.every((c, i) => c === this.selected[i]);
@@ -111,7 +128,7 @@ export class ChannelPicker {
 
   render() {
     const names = new Map(this.known.map((c) => [c.name, c.subscribers]));
-    for (const s of this.selected) if (s !== ALL && !names.has(s)) names.set(s, NaN);
+    for (const s of [...this.selected, ...this.recent]) if (s !== ALL && !names.has(s)) names.set(s, NaN);
     // Re-rendering replaces the buttons; keep keyboard focus on the one the user was on.
     const focused = this.chips.contains(document.activeElement) ? document.activeElement.dataset.name : null;
     const items = [[ALL, NaN], ...[...names].sort((a, b) => a[0].localeCompare(b[0]))];

@@ -13,7 +13,6 @@ const NO_STOCKS = '!stocks';
 const FILTER_KEY = 'herald.logFilter';
 
 const NOTICES = {
-  'herald.gap': 'Some events were missed: the hub no longer had them. Newer events follow.',
   'herald.shutdown': 'Hub stopped, reconnecting…',
 };
 
@@ -35,6 +34,10 @@ export function classify(type, parsed) {
 
 /** One line of text that says what an event is about. */
 export function preview(type, data, parsed) {
+  if (type === 'herald.gap') {
+    const n = parsed && Number(parsed.missed) > 0 ? ` (${parsed.missed})` : '';
+    return `Some events were missed${n}: the hub no longer had them. Newer events follow.`;
+  }
   if (NOTICES[type]) return NOTICES[type];
   if (type === 'herald.connected') {
     const ch = parsed && Array.isArray(parsed.channels) ? parsed.channels.join(', ') : '';

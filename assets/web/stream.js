@@ -81,31 +81,37 @@ export class Stream {
 
   open() {
     this.errorsSinceOpen = 0;
-    this.state('connecting', '');
+    this.opened = false;
+    // After a failure keep saying "reconnecting" while the next attempt is under way.
+    this.state(this.attempt === 0 ? 'connecting' : this.hubStopping ? 'stopped' : 'reconnecting', this.failure || '');
     const es = new EventSource(this.url());
     this.es = es;
     for (const t of this.types) es.addEventListener(t, this.listener);
     es.onopen = () => {
       if (es !== this.es) return;
+      this.opened = true;
+      this.hubStopping = false;
       this.attempt = 0;
       this.errorsSinceOpen = 0;
-      this.hubStopping = false;
       this.state('live', '');
     };
     es.onerror = () => {
       if (es !== this.es) return;
       this.errorsSinceOpen++;
-      // CONNECTING: the browser retries by itself (sending Last-Event-ID). Give it one try;
-      // if that fails as well the hub is down, and our backoff with a countdown is kinder
-      // to it and tells the user more than the browser's fixed retry.
-      if (es.readyState === EventSource.CONNECTING && this.errorsSinceOpen < 2) {
+      // A live connection dropped and the browser is retrying by itself (with
+      // Last-Event-ID): give it that one try. If it fails as well, or this connection never
+      // opened, the hub is down or refusing us; our backoff with a countdown is kinder to
+      // it and tells the user more than the browser's fixed retry.
+      if (es.readyState === EventSource.CONNECTING && this.opened && this.errorsSinceOpen < 2) {
         this.state(this.hubStopping ? 'stopped' : 'reconnecting', '');
         return;
       }
-      const neverOpened = es.readyState === EventSource.CLOSED && this.attempt === 0 && this.errorsSinceOpen === 1;
+      // CLOSED before opening means the hub answered with an error status (a network error
+      // leaves the EventSource CONNECTING): ask it why.
+      const refused = es.readyState === EventSource.CLOSED && !this.opened;
       this.close();
       this.schedule();
-      if (neverOpened) this.explain();
+      if (refused) this.explain();
     };
   }
 
@@ -120,7 +126,7 @@ export class Stream {
       this.state('stopped', '');
     } else if (e.type === 'herald.connected') {
       this.hubStopping = false;
-      this.state('live', '');
+      if (this.opened) this.state('live', '');
     }
     this.onEvent({ type: e.type, data: e.data, id: e.lastEventId, at: new Date() });
   }
