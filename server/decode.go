@@ -52,6 +52,9 @@ func DecodePublish(contentType string, query url.Values, body []byte, lim Limits
 	}
 	def := Message{Channel: query.Get("channel"), Event: query.Get("event")}
 	if kind == "text" {
+		if len(body) == 0 {
+			return nil, false, errorf(http.StatusBadRequest, `the body is empty; send the event's data as text, or JSON {"channel":"...","data":...}`)
+		}
 		m := def
 		m.ID = query.Get("id")
 		m.Data = string(body)
@@ -68,14 +71,14 @@ func DecodePublish(contentType string, query url.Values, body []byte, lim Limits
 		return []Message{m}, false, nil
 	}
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	var wire []wireMessage
+	var wire []*wireMessage // pointers, so a JSON null is told apart from an object
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		batch = true
 		err = decodeStrict(body, &wire)
 	} else {
-		var one wireMessage
+		var one *wireMessage
 		err = decodeStrict(body, &one)
-		wire = []wireMessage{one}
+		wire = []*wireMessage{one}
 	}
 	if err != nil {
 		return nil, false, err
@@ -88,6 +91,9 @@ func DecodePublish(contentType string, query url.Values, body []byte, lim Limits
 	}
 	msgs = make([]Message, len(wire))
 	for i, w := range wire {
+		if w == nil {
+			return nil, batch, where(batch, i, errorf(http.StatusBadRequest, `the event is null; send an object {"channel":"...","data":...}`))
+		}
 		m := Message{Channel: w.Channel, Event: w.Event, ID: w.ID, Retry: w.Retry}
 		if m.Channel == "" {
 			m.Channel = def.Channel
@@ -181,6 +187,9 @@ func checkMessage(m *Message, lim Limits) error {
 	}
 	if err := topic.ValidName(m.Channel); err != nil {
 		return errorf(http.StatusBadRequest, err.Error())
+	}
+	if len(m.Channel) >= len(topic.ReservedPrefix) && strings.EqualFold(m.Channel[:len(topic.ReservedPrefix)], topic.ReservedPrefix) {
+		return errorf(http.StatusBadRequest, fmt.Sprintf("channel names starting with %q are reserved for the hub; pick another name", topic.ReservedPrefix))
 	}
 	if len(m.Event) > maxEventNameLen {
 		return errorf(http.StatusBadRequest, fmt.Sprintf("event name is %d bytes; the limit is %d", len(m.Event), maxEventNameLen))
