@@ -39,6 +39,8 @@ func (b *Broker) Follow(ctx context.Context, after server.ID, deliver func([]ser
 				}
 				continue
 			}
+			// Redis answered: healthy again before the (blocking) read, not after it.
+			b.setUp(last)
 			checkLoss = false
 		}
 		res, err := rc.XRead(ctx, &redis.XReadArgs{
