@@ -13,8 +13,8 @@ func oneLine(r loadgen.Result) string {
 	if r.Err != "" && r.Delivered == 0 && r.RSSAfter == 0 {
 		return "ERROR " + r.Err
 	}
-	s := fmt.Sprintf("%.0f deliveries/s, p50 %v p99 %v, lost %d, hub CPU %v = %.2f us/delivery, stalled %v, gen CPU %v",
-		r.PerSecond, r.P50, r.P99, r.Lost, r.HubCPU, us(r.CPUPerDeliver), r.Stalled, r.GenCPU)
+	s := fmt.Sprintf("%.0f deliveries/s, p50 %v p99 %v, lost %d, hub CPU %v = %.2f us/delivery, stalled %v, gen CPU %v, machine CPU %v (softirq %v)",
+		r.PerSecond, r.P50, r.P99, r.Lost, r.HubCPU, us(r.CPUPerDeliver), r.Stalled, r.GenCPU, r.MachineCPU, r.SoftIRQ)
 	if r.Scenario == "b" {
 		s = fmt.Sprintf("RSS %s -> %s = %.1f KB/conn, registered %d/%d, %.2f us/delivery",
 			mb(r.RSSBefore), mb(r.RSSAfter), r.RSSPerConn/1024, r.Registered, r.Subs, us(r.CPUPerDeliver))
@@ -86,14 +86,14 @@ func report(rs []loadgen.Result) string {
 		default:
 			fmt.Fprintf(&b, "\n### (%s) %d subscribers × %d events, published as fast as possible\n\n", sc, g0.Subs, g0.Events)
 		}
-		fmt.Fprintf(&b, "| hub | deliveries/s | p50 | p99 | lost | published | publisher stalled | hub CPU/delivery | CPU vs best peer | rate vs best peer | p99 vs best peer |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+		fmt.Fprintf(&b, "| hub | runs | deliveries/s | p50 | p99 | lost | published | publisher stalled | hub CPU/delivery (range) | CPU vs best peer | rate vs best peer | p99 vs best peer |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 		cpuRef, _ := best(group, func(r loadgen.Result) float64 { return us(r.CPUPerDeliver) }, true)
 		rateRef, _ := best(group, func(r loadgen.Result) float64 { return r.PerSecond }, false)
 		p99Ref, _ := best(group, func(r loadgen.Result) float64 { return float64(r.P99) }, true)
 		for _, r := range group {
-			fmt.Fprintf(&b, "| %s | %.0f | %s | %s | %d | %d/%d | %v | %.2f µs | %s | %s | %s |%s\n",
-				r.Hub, r.PerSecond, ms(r.P50), ms(r.P99), r.Lost, r.Published, r.Events, yesNo(r.Stalled),
-				us(r.CPUPerDeliver), ratio(us(r.CPUPerDeliver), cpuRef), ratio(r.PerSecond, rateRef),
+			fmt.Fprintf(&b, "| %s | %d | %.0f | %s | %s | %d | %d/%d | %v | %.2f µs (%.2f–%.2f) | %s | %s | %s |%s\n",
+				r.Hub, r.Runs, r.PerSecond, ms(r.P50), ms(r.P99), r.Lost, r.Published, r.Events, yesNo(r.Stalled),
+				us(r.CPUPerDeliver), us(r.CPUPerDeliverMin), us(r.CPUPerDeliverMax), ratio(us(r.CPUPerDeliver), cpuRef), ratio(r.PerSecond, rateRef),
 				ratio(float64(r.P99), p99Ref), errNote(r))
 		}
 	}

@@ -78,3 +78,26 @@ func RaiseFileLimit(need uint64) error {
 	}
 	return nil
 }
+
+// MachineCPU returns the busy CPU time of the whole machine so far (user, nice, system, irq
+// and softirq over all CPUs, from /proc/stat), and the softirq part alone: loopback TCP does
+// much of its receive work in softirq context, charged to whichever process or ksoftirqd
+// thread happens to be running, so the hub's own CPU time alone can miss some of its cost.
+func MachineCPU() (busy, softirq time.Duration, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, fmt.Errorf("read /proc/stat (Linux only): %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0, 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+	}
+	var v [8]int64
+	for i := 1; i < 8; i++ {
+		v[i], _ = strconv.ParseInt(f[i], 10, 64)
+	}
+	// user nice system idle iowait irq softirq
+	busy = time.Duration(v[1]+v[2]+v[3]+v[6]+v[7]) * clockTick
+	return busy, time.Duration(v[7]) * clockTick, nil
+}

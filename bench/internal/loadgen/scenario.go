@@ -47,7 +47,12 @@ type Result struct {
 
 	HubCPU        time.Duration
 	CPUPerDeliver time.Duration
-	GenCPU        time.Duration // the load generator's own CPU time, for context
+	// Over several runs (see Combine): their number and the spread of CPU per delivery.
+	Runs                               int
+	CPUPerDeliverMin, CPUPerDeliverMax time.Duration
+	GenCPU                             time.Duration // the load generator's own CPU time, for context
+	MachineCPU                         time.Duration // busy CPU time of the whole machine over the run
+	SoftIRQ                            time.Duration // the softirq part of it (loopback TCP's receive work)
 
 	// Idle runs.
 	Registered          int
@@ -143,6 +148,7 @@ func runFanout(ctx context.Context, t Target, sc Scenario, r *Result) error {
 		return err
 	}
 	gen0, _ := CPUTime(os.Getpid())
+	m0, si0, _ := MachineCPU()
 	q := url.Values{"n": {strconv.Itoa(sc.Events)}, "size": {strconv.Itoa(sc.Size)},
 		"rate": {strconv.FormatFloat(sc.Rate, 'f', -1, 64)}}
 	if err := c.publish(ctx, q); err != nil {
@@ -186,7 +192,8 @@ done:
 		return err
 	}
 	gen1, _ := CPUTime(os.Getpid())
-	r.HubCPU, r.GenCPU = cpu1-cpu0, gen1-gen0
+	m1, si1, _ := MachineCPU()
+	r.HubCPU, r.GenCPU, r.MachineCPU, r.SoftIRQ = cpu1-cpu0, gen1-gen0, m1-m0, si1-si0
 	r.Published = st.published
 	closeAll(subs)
 
