@@ -83,8 +83,8 @@ func checkWireSafe(t *testing.T, m Message) {
 	if strings.ContainsAny(m.Event+m.ID, "\r\n\x00") {
 		t.Fatalf("accepted CR, LF or NUL in event %q or id %q", m.Event, m.ID)
 	}
-	if strings.HasPrefix(strings.ToLower(m.Event), topic.ReservedPrefix) {
-		t.Fatalf("accepted reserved event name %q", m.Event)
+	if strings.HasPrefix(strings.ToLower(m.Event), topic.ReservedPrefix) || strings.HasPrefix(strings.ToLower(m.Channel), topic.ReservedPrefix) {
+		t.Fatalf("accepted reserved event %q or channel %q", m.Event, m.Channel)
 	}
 	if !utf8.ValidString(m.Data) || !utf8.ValidString(m.Event) {
 		t.Fatalf("accepted invalid UTF-8")

@@ -114,6 +114,10 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 		if !g.limit(w, r) {
 			return
 		}
+		if r.URL.Path == statsPath && isRead(r.Method) {
+			g.mergeStats(w, r, next)
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }

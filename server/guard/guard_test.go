@@ -179,3 +179,33 @@ func TestPlainOptionsPassesThrough(t *testing.T) {
 		t.Fatalf("plain OPTIONS did not reach the hub: %d %q", w.Code, w.Body)
 	}
 }
+
+func TestStatsMerged(t *testing.T) {
+	g := New(Config{Connect: Limit{Rate: 5, Burst: 7}})
+	hub := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		io.WriteString(w, `{"connections":3}`)
+	})
+	w := httptest.NewRecorder()
+	g.Middleware(hub).ServeHTTP(w, httptest.NewRequest("GET", "/stats", nil))
+	var got struct {
+		Connections int
+		Guard       Stats
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+		t.Fatalf("%v in %q", err, w.Body)
+	}
+	if got.Connections != 3 || got.Guard.Limits.ConnectPerIP != (Limit{5, 7}) {
+		t.Fatalf("merged stats %+v from %s", got, w.Body)
+	}
+	if w.Header().Get("X-Content-Type-Options") != "nosniff" {
+		t.Error("security headers lost on /stats")
+	}
+	// A non-JSON or failed answer passes unchanged.
+	fail := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "down", 503) })
+	w = httptest.NewRecorder()
+	g.Middleware(fail).ServeHTTP(w, httptest.NewRequest("GET", "/stats", nil))
+	if w.Code != 503 || w.Body.String() != "down\n" {
+		t.Fatalf("failed answer changed: %d %q", w.Code, w.Body)
+	}
+}
