@@ -1,0 +1,255 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/heraldhq/herald/server"
+	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/demo"
+	"github.com/heraldhq/herald/server/redisbroker"
+)
+
+func init() {
+	register("serve", "run the SSE hub headless (with --demo for live sample data)", runServe)
+}
+
+const serveUsage = `Usage: herald serve [--addr 0.0.0.0:7878] [--demo] [--key K] [--history N] [flags]
+
+Runs the hub: GET /events streams, POST /publish, /healthz, /stats, /metrics and the browser
+dashboard at /. Every flag can also be set in the environment as HERALD_<FLAG> (upper case,
+'-' as '_'), e.g. HERALD_ADDR=127.0.0.1:7878; a flag on the command line wins.
+SIGINT or SIGTERM shuts down gracefully: streams get herald.shutdown, then close.
+
+Flags:
+`
+
+// serveFlags is a parsed `herald serve` command line.
+type serveFlags struct {
+	addr, key, redis, logLevel, logFormat string
+	demo                                  bool
+	symbols                               string
+	stockEvery, tickEvery, noteEvery      time.Duration
+	metricsEvery, shutdownWait            time.Duration
+	cfg                                   server.Config
+	redisMaxLen                           int64
+}
+
+func (o *serveFlags) flagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
+	c, l := &o.cfg, &o.cfg.Limits
+	fs.StringVar(&o.addr, "addr", "0.0.0.0:7878", "`address` to listen on (127.0.0.1:7878 keeps the hub to this machine)")
+	fs.StringVar(&o.key, "key", "", "hub `key` for publishing (default: the key file in the user config folder, made on first run)")
+	fs.StringVar(&o.redis, "redis", "", "share channels and history with other nodes through Redis Streams at `URL` (redis://HOST:6379/0)")
+	fs.Int64Var(&o.redisMaxLen, "redis-maxlen", 0, "approximate `events` the Redis stream keeps (default redisbroker's)")
+	fs.BoolVar(&o.demo, "demo", false, "publish demo data: stocks, time, notifications, metrics")
+	fs.StringVar(&o.symbols, "symbols", "", "extra stock `symbols` for --demo, comma-separated (AAPL GOOGL MSFT AMZN are always there)")
+	fs.DurationVar(&o.stockEvery, "demo-stock-interval", time.Second, "time between stock updates")
+	fs.DurationVar(&o.tickEvery, "demo-time-interval", time.Second, "time between clock ticks")
+	fs.DurationVar(&o.noteEvery, "demo-notification-interval", 15*time.Second, "time between demo notifications")
+	fs.DurationVar(&o.metricsEvery, "demo-metrics-interval", 2*time.Second, "time between system metrics samples")
+	fs.IntVar(&c.History, "history", server.DefaultHistory, "`events` kept for replay (Last-Event-ID) and fan-out")
+	fs.IntVar(&c.HistoryBytes, "history-bytes", server.DefaultHistoryBytes, "`bytes` of encoded events kept at most")
+	fs.DurationVar(&c.KeepAlive, "keepalive", server.DefaultKeepAlive, "interval of keep-alive comments on idle streams")
+	fs.DurationVar(&c.Retry, "retry", server.DefaultRetry, "reconnect delay sent to clients as retry:")
+	fs.IntVar(&l.MaxSubscribers, "max-subscribers", server.DefaultMaxSubscribers, "most open streams (503 beyond)")
+	fs.IntVar(&l.MaxPerIP, "max-per-ip", server.DefaultMaxPerIP, "most open streams per client IP (429 beyond)")
+	fs.IntVar(&l.MaxEventBytes, "max-event-bytes", server.DefaultMaxEventBytes, "largest event data in `bytes` (413 beyond)")
+	fs.Int64Var(&l.MaxBodyBytes, "max-body-bytes", server.DefaultMaxBodyBytes, "largest publish body in `bytes` (413 beyond)")
+	fs.IntVar(&l.MaxBatch, "max-batch", server.DefaultMaxBatch, "most `events` per publish request (413 beyond)")
+	fs.DurationVar(&l.ReadHeaderTimeout, "read-header-timeout", server.DefaultReadHeaderTimeout, "time a client has to send its request headers")
+	fs.DurationVar(&l.ReadTimeout, "read-timeout", server.DefaultReadTimeout, "time a publisher has to send its whole request")
+	fs.DurationVar(&l.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "a stream whose write blocks this long is cut off")
+	fs.DurationVar(&o.shutdownWait, "shutdown-timeout", 10*time.Second, "time graceful shutdown waits for streams to drain")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
+	return fs
+}
+
+// applyEnv sets every flag that has a HERALD_<NAME> variable; the command line, parsed
+// afterwards, overrides it.
+func applyEnv(fs *flag.FlagSet) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "HERALD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(name); ok && err == nil {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s=%q: %v", name, v, e)
+			}
+		}
+	})
+	return err
+}
+
+func runServe(env *Env, args []string) int {
+	var o serveFlags
+	fs := o.flagSet()
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() { fmt.Fprint(env.Stderr, serveUsage); fs.PrintDefaults() }
+	if err := applyEnv(fs); err != nil {
+		fmt.Fprintln(env.Stderr, "herald serve:", err)
+		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(env.Stderr, "herald serve: unexpected argument %q (flags only; see herald serve -h)\n", fs.Arg(0))
+		return 2
+	}
+	log, err := newLogger(env, o.logLevel, o.logFormat)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "herald serve:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, env, &o, log); err != nil {
+		fmt.Fprintln(env.Stderr, "herald serve:", err)
+		return 1
+	}
+	return 0
+}
+
+// serve runs the hub until ctx ends, then shuts it down gracefully.
+func serve(ctx context.Context, env *Env, o *serveFlags, log *slog.Logger) error {
+	keyWhere := "--key"
+	if o.key == "" {
+		path, err := auth.DefaultKeyPath()
+		if err != nil {
+			return err
+		}
+		if o.key, err = auth.LoadOrCreateKey(path); err != nil {
+			return err
+		}
+		keyWhere = path
+	}
+	cfg := o.cfg
+	cfg.Key, cfg.Logger = o.key, log
+	if o.redis != "" {
+		b, err := redisbroker.New(redisbroker.Options{URL: o.redis, MaxLen: o.redisMaxLen, Logger: log})
+		if err != nil {
+			return err
+		}
+		cfg.Broker = b
+	}
+	hub, err := server.New(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		_ = hub.Shutdown(context.Background())
+		return fmt.Errorf("cannot listen on %s: %v (is another hub running? pick another port with --addr)", o.addr, err)
+	}
+	srv := server.NewHTTPServer(o.addr, hub)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	urls := hubURLs(ln.Addr().(*net.TCPAddr))
+	fmt.Fprintf(env.Stdout, "herald hub %s on %s (publish key: %s)\n", Version, strings.Join(urls, " "), keyWhere)
+	log.Info("hub started", "addr", ln.Addr().String(), "history", hub.Stats().History.MaxEvents, "demo", o.demo, "redis", o.redis != "")
+
+	demoDone := make(chan struct{})
+	demoCtx, stopDemo := context.WithCancel(ctx)
+	defer stopDemo()
+	if o.demo {
+		go func() {
+			defer close(demoDone)
+			_ = demo.Run(demoCtx, hub, demo.Options{
+				Symbols: splitList(o.symbols), StockInterval: o.stockEvery, TimeInterval: o.tickEvery,
+				NotificationInterval: o.noteEvery, MetricsInterval: o.metricsEvery,
+				Connections: func() int { return hub.Stats().Connections }, Logger: log,
+			})
+		}()
+	} else {
+		close(demoDone)
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		stopDemo()
+		<-demoDone
+		_ = hub.Shutdown(context.Background())
+		return fmt.Errorf("the HTTP server stopped: %w", err)
+	}
+	log.Info("shutting down: telling streams, then closing")
+	stopDemo()
+	<-demoDone
+	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownWait)
+	defer cancel()
+	herr := hub.Shutdown(sctx)
+	serr := srv.Shutdown(sctx)
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	if herr != nil {
+		log.Warn("some streams did not drain in time and were closed", "err", herr)
+	}
+	if serr != nil {
+		log.Warn("some requests did not finish in time", "err", serr)
+	}
+	log.Info("hub stopped")
+	return nil
+}
+
+// hubURLs lists the URLs the hub answers on: the bound address, or for a wildcard address
+// localhost and every LAN address.
+func hubURLs(a *net.TCPAddr) []string {
+	port := fmt.Sprint(a.Port)
+	if !a.IP.IsUnspecified() {
+		return []string{"http://" + net.JoinHostPort(a.IP.String(), port)}
+	}
+	urls := []string{"http://127.0.0.1:" + port}
+	addrs, _ := net.InterfaceAddrs()
+	for _, ad := range addrs {
+		ipn, ok := ad.(*net.IPNet)
+		if !ok || ipn.IP.IsLoopback() || !ipn.IP.IsGlobalUnicast() {
+			continue
+		}
+		if ipn.IP.To4() == nil && a.IP.To4() != nil && a.IP.Equal(net.IPv4zero) {
+			continue // an IPv4 wildcard does not answer on IPv6 addresses
+		}
+		urls = append(urls, "http://"+net.JoinHostPort(ipn.IP.String(), port))
+	}
+	return urls
+}
+
+func newLogger(env *Env, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(env.Stderr, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(env.Stderr, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
