@@ -1,22 +1,114 @@
-// Package app is Herald's Fyne desktop app: windows, panels, tray and notifications. It talks
-// to the hub and the SSE client only through small interfaces, so both stay free of Fyne.
+// Package app is Herald's Fyne desktop app: the window with its panels, the tray and the
+// preferences. The logic lives in plain-Go packages (app/model, app/backend, app/notify) and
+// the panels in app/ui; this package wires them together.
 package app
 
 import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/heraldhq/herald/assets"
+	"github.com/heraldhq/herald/server/auth"
 )
+
+// AppID is the app's unique id; Fyne keeps preferences under <config>/fyne/<AppID>.
+const AppID = "dev.herald.app"
+
+// options are the command line of `herald gui`; each has an environment variable so a
+// desktop launcher or a test can set it too.
+type options struct {
+	port      int    // hub port for this run (0: the saved one)
+	configDir string // isolated preferences and hub key (sets XDG_CONFIG_HOME)
+	theme     string // light or dark, overriding the saved choice for this run
+	tab       string // open this tab
+	key       string // hub key (default: the one in the config folder)
+}
+
+func parseOptions(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("herald gui", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	port, _ := strconv.Atoi(os.Getenv("HERALD_PORT"))
+	fs.IntVar(&o.port, "port", port, "hub port for this run, saved as the new port (env HERALD_PORT)")
+	fs.StringVar(&o.configDir, "config-dir", os.Getenv("HERALD_CONFIG_DIR"), "folder for preferences and the hub key instead of the user's config folder (env HERALD_CONFIG_DIR)")
+	fs.StringVar(&o.theme, "theme", os.Getenv("HERALD_THEME"), "light or dark for this run (env HERALD_THEME)")
+	fs.StringVar(&o.tab, "tab", os.Getenv("HERALD_TAB"), "tab to open: Live, Feeds, Hub, Broadcast or Settings (env HERALD_TAB)")
+	fs.StringVar(&o.key, "key", os.Getenv("HERALD_KEY"), "hub key (env HERALD_KEY; default: made once and kept in the config folder)")
+	if len(args) > 0 && args[0] == "gui" {
+		args = args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if o.port < 0 || o.port > 65535 {
+		return o, fmt.Errorf("--port %d is not a port: use 1 to 65535", o.port)
+	}
+	if o.theme != "" && o.theme != "light" && o.theme != "dark" {
+		return o, fmt.Errorf("--theme %q: use light or dark", o.theme)
+	}
+	return o, nil
+}
 
 // Run opens the desktop app and blocks until it quits; it returns the process exit code.
 func Run(args []string) int {
-	a := fyneapp.NewWithID("dev.herald.app")
+	opts, err := parseOptions(args, os.Stderr)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return 0
+		}
+		fmt.Fprintln(os.Stderr, "herald:", err)
+		return 2
+	}
+	if opts.configDir != "" {
+		// Fyne's preferences and the hub key both live under os.UserConfigDir, which follows
+		// XDG_CONFIG_HOME on Linux and BSD.
+		if err := os.MkdirAll(opts.configDir, 0o700); err != nil {
+			fmt.Fprintf(os.Stderr, "herald: cannot use --config-dir %s: %v\n", opts.configDir, err)
+			return 1
+		}
+		os.Setenv("XDG_CONFIG_HOME", opts.configDir)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	key := opts.key
+	if key == "" {
+		path, err := auth.DefaultKeyPath()
+		if err == nil {
+			key, err = auth.LoadOrCreateKey(path)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "herald: hub key:", err)
+			return 1
+		}
+	}
+
+	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
-	w := a.NewWindow("Herald")
-	w.SetContent(widget.NewLabel("Herald"))
-	w.Resize(fyne.NewSize(1100, 720))
-	w.ShowAndRun()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	d := newDesktop(ctx, a, key, opts, log)
+
+	// Ctrl-C and SIGTERM quit like the tray's Quit, so preferences are saved.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-sig:
+			fyne.Do(a.Quit)
+		case <-ctx.Done():
+		}
+	}()
+	d.win.ShowAndRun()
+	signal.Stop(sig)
+	d.shutdown()
 	return 0
 }

@@ -22,7 +22,7 @@ const (
 var columns = []struct {
 	title string
 	width float32
-}{{"Time", 96}, {"Feed", 120}, {"Event", 150}, {"ID", 90}, {"Data", 640}}
+}{{"Time", 92}, {"Feed", 120}, {"Event", 140}, {"ID", 150}, {"Data", 620}}
 
 // EventLog is the virtualised event table with its filter bar.
 type EventLog struct {
@@ -204,7 +204,7 @@ func (l *EventLog) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	var text string
 	switch id.Col {
 	case 0:
-		text = e.Time.Format("15:04:05.000")
+		text = e.Time.Format("15:04:05")
 		lb.Importance = widget.LowImportance
 	case 1:
 		text = e.Feed

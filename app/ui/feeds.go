@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ type FeedsPanel struct {
 	feeds []model.FeedInfo
 	list  *widget.List
 	root  fyne.CanvasObject
+	empty *widget.Label
 	now   func() time.Time
 }
 
@@ -43,7 +45,10 @@ func NewFeedsPanel(mgr FeedManager, win fyne.Window) *FeedsPanel {
 	title := widget.NewLabelWithStyle("Subscriptions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	hint := widget.NewLabel("Remote hubs and any SSE endpoint. Tap a feed to edit it.")
 	hint.Importance = widget.LowImportance
-	p.root = container.NewBorder(container.NewBorder(nil, nil, container.NewVBox(title, hint), add), nil, nil, nil, p.list)
+	p.empty = widget.NewLabel("No remote feeds yet. Add a teammate's hub, a CI server or any SSE endpoint.")
+	p.empty.Importance = widget.LowImportance
+	head := container.NewBorder(nil, nil, container.NewVBox(title, hint), container.NewVBox(add))
+	p.root = container.NewBorder(head, p.empty, nil, nil, p.list)
 	p.Refresh()
 	return p
 }
@@ -55,6 +60,17 @@ func (p *FeedsPanel) Object() fyne.CanvasObject { return p.root }
 func (p *FeedsPanel) Refresh() {
 	p.feeds = p.mgr.Feeds()
 	p.list.Refresh()
+	own := 0
+	for _, f := range p.feeds {
+		if f.Own {
+			own++
+		}
+	}
+	if len(p.feeds) > own {
+		p.empty.Hide()
+	} else {
+		p.empty.Show()
+	}
 }
 
 // Row returns the texts shown for feed i (name, state, counters), for tests.
@@ -109,7 +125,11 @@ func (p *FeedsPanel) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	f := p.feeds[id]
 	r := o.(*feedRow)
 	r.name.SetText(f.Config.Name)
-	r.url.SetText(f.Config.EventsURL())
+	u := f.Config.EventsURL()
+	if un, err := url.QueryUnescape(u); err == nil {
+		u = un // "channel=*" reads better than "channel=%2A"
+	}
+	r.url.SetText(u)
 	r.state.SetText(f.Status.Text(p.now()))
 	r.state.Importance = phaseImportance(f.Status.Phase)
 	r.state.Refresh()

@@ -130,7 +130,7 @@ func (p *HubPanel) Refresh() {
 		p.state.Importance = widget.LowImportance
 	}
 	p.state.Refresh()
-	p.counts.SetText(fmt.Sprintf("%d connections · %d channels · %d events published", st.Connections, st.Channels, st.Published))
+	p.counts.SetText(fmt.Sprintf("%s · %s · %s published", Plural(st.Connections, "connection"), Plural(st.Channels, "channel"), Plural(int(st.Published), "event")))
 	key := strings.Join(st.URLs, " ")
 	if key == p.shownURLs {
 		return
@@ -212,4 +212,12 @@ func (p *HubPanel) inviteDialog() {
 	d := dialog.NewCustom("Invite a teammate", "Close", content, p.win)
 	d.Resize(fyne.NewSize(560, 560))
 	d.Show()
+}
+
+// Plural formats n with its noun, e.g. "1 connection", "3 connections".
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

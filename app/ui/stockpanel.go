@@ -27,7 +27,7 @@ type StockPanel struct {
 // NewStockPanel returns a panel over the given stock state; call Refresh after updates.
 func NewStockPanel(stocks *model.Stocks) *StockPanel {
 	p := &StockPanel{stocks: stocks, cards: map[string]*stockCard{}}
-	p.grid = container.NewGridWrap(fyne.NewSize(236, 136))
+	p.grid = container.NewGridWrap(fyne.NewSize(250, 150))
 	hint := widget.NewLabel("Waiting for stock quotes…\nTurn on the demo in Hub, or add a feed that sends stock-update events.")
 	hint.Alignment = fyne.TextAlignCenter
 	hint.Importance = widget.LowImportance
@@ -125,7 +125,7 @@ func (c *stockCard) update(s model.Stock) {
 	c.symbol.Color = theme.Color(theme.ColorNameForeground)
 	c.price.Color = theme.Color(theme.ColorNameForeground)
 	c.price.Text = formatPrice(s.Price)
-	c.change.Text = sign + formatPrice(s.Change)
+	c.change.Text = sign + fmt.Sprintf("%.2f", s.Change)
 	c.percent.Text = fmt.Sprintf("%s%.2f%%", sign, s.ChangePercent)
 	c.change.Color, c.percent.Color = col, col
 	for _, o := range []fyne.CanvasObject{c.bg, c.symbol, c.price, c.change, c.percent} {

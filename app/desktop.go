@@ -1,0 +1,326 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/heraldhq/herald/app/backend"
+	"github.com/heraldhq/herald/app/model"
+	"github.com/heraldhq/herald/app/notify"
+	"github.com/heraldhq/herald/app/ui"
+	"github.com/heraldhq/herald/assets"
+	"github.com/heraldhq/herald/server"
+	"github.com/heraldhq/herald/server/demo"
+)
+
+// batchInterval paces UI refreshes: events arriving faster are shown together.
+const batchInterval = 50 * time.Millisecond
+
+// desktop is the running app: model, backends, window and panels.
+type desktop struct {
+	ctx   context.Context
+	app   fyne.App
+	win   fyne.Window
+	log   *slog.Logger
+	prefs *prefs
+
+	events  *model.Log
+	stocks  *model.Stocks
+	batch   *model.Batcher[model.Event]
+	notify  notify.Notifier
+	engMu   sync.Mutex
+	engine  *model.Engine
+	hub     *backend.Hub
+	feeds   *backend.Feeds
+	rate    rateMeter
+	visible bool
+
+	tabs      *container.AppTabs
+	stockP    *ui.StockPanel
+	logP      *ui.EventLog
+	feedsP    *ui.FeedsPanel
+	hubP      *ui.HubPanel
+	settingsP *ui.SettingsPanel
+	status    *widget.Label
+	dndBtn    *widget.Button
+	tray      *trayMenu
+
+	wg sync.WaitGroup
+}
+
+func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slog.Logger) *desktop {
+	d := &desktop{ctx: ctx, app: a, log: log, visible: true,
+		events: model.NewLog(model.DefaultLogCap), stocks: model.NewStocks(),
+		batch: model.NewBatcher[model.Event](model.DefaultLogCap)}
+	d.prefs = loadPrefs(a, log)
+	s := d.prefs.get()
+	if o.port > 0 {
+		s.Hub.Port = o.port
+	}
+	if o.theme != "" {
+		s.Theme = o.theme
+	}
+	if o.tab != "" {
+		s.Tab = o.tab
+	}
+	d.prefs.set(s)
+	a.Settings().SetTheme(ui.Theme{Variant: s.Theme})
+	d.engine = &model.Engine{Rules: s.Rules, PriceAlerts: s.PriceAlerts, DND: s.DND}
+	d.notify = notify.NewAsync(ctx, notify.NewBeeep("Herald", assets.Icon), log)
+
+	// The window first: Fyne wants it before any widget.
+	d.win = a.NewWindow("Herald")
+	d.win.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+
+	d.feeds = backend.NewFeeds(ctx, backend.FeedsOptions{
+		Sink:    func(e model.Event) { d.batch.Add(e) },
+		Changed: func() {}, // the one-second tick refreshes the feed states
+		Save:    func(c []model.FeedConfig) { d.prefs.update(func(s *model.Settings) { s.Feeds = c }) },
+	})
+	d.feeds.Load(s.Feeds)
+	d.hub = &backend.Hub{Key: key, Logger: log, RunDemo: runDemo(log), OnChange: d.hubChanged}
+
+	// The hub starts before the panels are built, so they show its real state.
+	if err := d.hub.ApplyHub(s.Hub); err != nil {
+		log.Error("hub", "err", err)
+	}
+	d.buildWindow(s)
+	d.setupTray()
+	d.wg.Add(2)
+	go func() { defer d.wg.Done(); d.batch.Run(ctx, batchInterval, d.deliver) }()
+	go func() { defer d.wg.Done(); d.tick(ctx) }()
+	return d
+}
+
+// runDemo adapts server/demo to the hub backend.
+func runDemo(log *slog.Logger) func(ctx context.Context, h *server.Hub) {
+	return func(ctx context.Context, h *server.Hub) {
+		_ = demo.Run(ctx, h, demo.Options{Logger: log, Connections: func() int { return h.Stats().Connections }})
+	}
+}
+
+// hubChanged re-points the own feed after the hub started or stopped.
+func (d *desktop) hubChanged() {
+	d.feeds.SetOwn(d.hub.LocalURL())
+}
+
+func (d *desktop) buildWindow(s model.Settings) {
+	d.stockP = ui.NewStockPanel(d.stocks)
+	d.logP = ui.NewEventLog(d.events, d.win, s.LogFilter)
+	d.logP.OnFilterChanged = func(f model.Filter) { d.prefs.update(func(s *model.Settings) { s.LogFilter = f }) }
+	d.feedsP = ui.NewFeedsPanel(d.feeds, d.win)
+	d.hubP = ui.NewHubPanel(d.hub, d.win)
+	pub := &backend.Publisher{Own: d.hub.Server}
+	broadcast := ui.NewBroadcastPanel(pub)
+	d.settingsP = ui.NewSettingsPanel(ui.NotifySettings{Rules: s.Rules, PriceAlerts: s.PriceAlerts, DND: s.DND, Theme: s.Theme})
+	d.settingsP.OnChange = d.settingsChanged
+	d.settingsP.OnTest = func() {
+		d.notify.Notify(model.Notification{Title: "Herald", Body: "Notifications work. You will see alerts like this one."})
+	}
+
+	live := container.NewVSplit(d.stockP.Object(), d.logP.Object())
+	live.Offset = 0.3
+	d.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon("Live", theme.HomeIcon(), live),
+		container.NewTabItemWithIcon("Feeds", theme.DownloadIcon(), container.NewPadded(d.feedsP.Object())),
+		container.NewTabItemWithIcon("Hub", theme.ComputerIcon(), container.NewPadded(d.hubP.Object())),
+		container.NewTabItemWithIcon("Broadcast", theme.MailSendIcon(), container.NewPadded(broadcast.Object())),
+		container.NewTabItemWithIcon("Settings", theme.SettingsIcon(), container.NewPadded(d.settingsP.Object())),
+	)
+	d.tabs.SetTabLocation(container.TabLocationLeading)
+	for _, t := range d.tabs.Items {
+		if t.Text == s.Tab {
+			d.tabs.Select(t)
+		}
+	}
+	d.tabs.OnSelected = func(t *container.TabItem) {
+		d.prefs.update(func(s *model.Settings) { s.Tab = t.Text })
+		d.refreshAll()
+	}
+
+	d.status = widget.NewLabel("")
+	d.status.Importance = widget.LowImportance
+	d.dndBtn = widget.NewButtonWithIcon("", theme.VolumeUpIcon(), func() { d.setDND(!d.settingsP.Settings().DND) })
+	d.dndBtn.Importance = widget.LowImportance
+	d.showDND(s.DND)
+	bar := container.NewBorder(widget.NewSeparator(), nil, nil, d.dndBtn, d.status)
+	d.win.SetContent(container.NewBorder(nil, bar, nil, nil, d.tabs))
+	d.win.Resize(fyne.NewSize(s.Width, s.Height))
+	d.refreshAll()
+}
+
+// settingsChanged applies the settings panel's changes to the engine and keeps them.
+func (d *desktop) settingsChanged(n ui.NotifySettings) {
+	d.engMu.Lock()
+	d.engine.Rules, d.engine.PriceAlerts, d.engine.DND = n.Rules, n.PriceAlerts, n.DND
+	d.engMu.Unlock()
+	d.app.Settings().SetTheme(ui.Theme{Variant: n.Theme})
+	d.prefs.update(func(s *model.Settings) {
+		s.Rules, s.PriceAlerts, s.DND, s.Theme = n.Rules, n.PriceAlerts, n.DND, n.Theme
+	})
+	d.showDND(n.DND)
+	d.tray.sync()
+}
+
+// setDND switches do not disturb from the status bar or the tray.
+func (d *desktop) setDND(on bool) {
+	d.settingsP.SetDND(on) // calls settingsChanged through OnChange
+}
+
+func (d *desktop) showDND(on bool) {
+	if on {
+		d.dndBtn.SetText("Do not disturb")
+		d.dndBtn.SetIcon(theme.VolumeMuteIcon())
+	} else {
+		d.dndBtn.SetText("Notifications on")
+		d.dndBtn.SetIcon(theme.VolumeUpIcon())
+	}
+}
+
+// deliver runs on the batcher's goroutine: the model takes the batch, the rules decide on
+// notifications, and the UI refreshes once.
+func (d *desktop) deliver(evs []model.Event) {
+	d.events.Add(evs...)
+	now := time.Now()
+	var out []model.Notification
+	d.engMu.Lock()
+	for _, e := range evs {
+		d.stocks.Ingest(e)
+		out = append(out, d.engine.Process(e, now)...)
+	}
+	d.engMu.Unlock()
+	d.rate.add(len(evs), now)
+	for _, n := range out {
+		d.notify.Notify(n)
+	}
+	fyne.Do(d.refreshLive)
+}
+
+// tick flushes coalesced notifications and refreshes the slow-changing panels each second.
+func (d *desktop) tick(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			d.engMu.Lock()
+			out := d.engine.Flush(now)
+			d.engMu.Unlock()
+			for _, n := range out {
+				d.notify.Notify(n)
+			}
+			fyne.Do(func() {
+				d.refreshSlow()
+				d.keepWindowSize()
+			})
+		}
+	}
+}
+
+func (d *desktop) refreshLive() {
+	if !d.visible {
+		return
+	}
+	d.stockP.Refresh()
+	d.logP.Refresh()
+}
+
+func (d *desktop) refreshSlow() {
+	if !d.visible {
+		return
+	}
+	switch d.tabs.Selected().Text {
+	case "Feeds":
+		d.feedsP.Refresh()
+	case "Hub":
+		d.hubP.Refresh()
+	}
+	d.logP.Refresh() // the paused count
+	d.updateStatus()
+}
+
+func (d *desktop) refreshAll() {
+	d.stockP.Refresh()
+	d.logP.Refresh()
+	d.feedsP.Refresh()
+	d.hubP.Refresh()
+	d.updateStatus()
+}
+
+func (d *desktop) updateStatus() {
+	hub := "Hub off"
+	if st := d.hub.HubStatus(); st.Running {
+		hub = fmt.Sprintf("Hub on %s · %s", st.URLs[len(st.URLs)-1], ui.Plural(st.Connections, "connection"))
+	} else if st.Err != "" {
+		hub = "Hub not running: " + st.Err
+	}
+	live, total := 0, 0
+	for _, f := range d.feeds.Feeds() {
+		total++
+		if f.Status.Phase == model.PhaseLive {
+			live++
+		}
+	}
+	d.status.SetText(fmt.Sprintf("%s   ·   %d of %d feeds live   ·   %d events/s", hub, live, total, d.rate.perSecond(time.Now())))
+}
+
+func (d *desktop) keepWindowSize() {
+	if !d.visible {
+		return
+	}
+	sz := d.win.Canvas().Size()
+	s := d.prefs.get()
+	if sz.Width >= 400 && sz.Height >= 300 && (sz.Width != s.Width || sz.Height != s.Height) {
+		d.prefs.update(func(s *model.Settings) { s.Width, s.Height = sz.Width, sz.Height })
+	}
+}
+
+// shutdown stops the backends after the window closed.
+func (d *desktop) shutdown() {
+	d.feeds.Stop()
+	d.hub.Stop()
+}
+
+// rateMeter counts events per second over the last full second.
+type rateMeter struct {
+	mu        sync.Mutex
+	sec       int64
+	cur, last int
+}
+
+func (r *rateMeter) add(n int, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := now.Unix()
+	if s != r.sec {
+		if s == r.sec+1 {
+			r.last = r.cur
+		} else {
+			r.last = 0
+		}
+		r.sec, r.cur = s, 0
+	}
+	r.cur += n
+}
+
+func (r *rateMeter) perSecond(now time.Time) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch now.Unix() {
+	case r.sec:
+		return r.last
+	case r.sec + 1:
+		return r.cur
+	}
+	return 0
+}
