@@ -45,10 +45,11 @@ func main() {
 	maxRuns := flag.Int("maxruns", 5, "most runs of one hub in one fan-out scenario")
 	jsonOut := flag.String("json", "", "also write the results as JSON to this file")
 	profDir := flag.String("cpuprofile", "", "write each hub process's CPU profile to DIR/HUB-SCENARIO.pprof (or, with -serve, to this file)")
+	memDir := flag.String("memprofile", "", "write each hub process's heap profile, taken when the run ends, to DIR/HUB-SCENARIO.heap.pprof (or, with -serve, to this file)")
 	flag.Parse()
 
 	if *serve != "" {
-		if err := serveHub(*serve, *addr, *profDir); err != nil {
+		if err := serveHub(*serve, *addr, *profDir, *memDir); err != nil {
 			fmt.Fprintln(os.Stderr, "hubbench -serve:", err)
 			os.Exit(1)
 		}
@@ -82,9 +83,12 @@ func main() {
 		}
 		for _, hn := range strings.Split(*hubList, ",") {
 			hn = strings.TrimSpace(hn)
-			prof := ""
+			var prof []string
 			if *profDir != "" {
-				prof = filepath.Join(*profDir, hn+"-"+sc.Name+".pprof")
+				prof = append(prof, "-cpuprofile", filepath.Join(*profDir, hn+"-"+sc.Name+".pprof"))
+			}
+			if *memDir != "" {
+				prof = append(prof, "-memprofile", filepath.Join(*memDir, hn+"-"+sc.Name+".heap.pprof"))
 			}
 			// Like b.N: a hub that finishes a fan-out quickly runs it again, so every figure
 			// rests on a few seconds of measurement rather than on one lucky or unlucky
@@ -120,7 +124,7 @@ func main() {
 }
 
 // runOne starts a fresh hub process for one scenario, runs it and stops the process.
-func runOne(ctx context.Context, hub string, sc loadgen.Scenario, need uint64, prof string) loadgen.Result {
+func runOne(ctx context.Context, hub string, sc loadgen.Scenario, need uint64, prof []string) loadgen.Result {
 	fail := func(err error) loadgen.Result {
 		return loadgen.Result{Hub: hub, Scenario: sc.Name, Err: err.Error()}
 	}
@@ -135,10 +139,7 @@ func runOne(ctx context.Context, hub string, sc loadgen.Scenario, need uint64, p
 	if err != nil {
 		return fail(err)
 	}
-	args := []string{"-serve", hub, "-addr", "127.0.0.1:0"}
-	if prof != "" {
-		args = append(args, "-cpuprofile", prof)
-	}
+	args := append([]string{"-serve", hub, "-addr", "127.0.0.1:0"}, prof...)
 	cmd := exec.Command(exe, args...)
 	cmd.Stderr = os.Stderr
 	cmd.Env = append(os.Environ(), fmt.Sprintf("HUBBENCH_NOFILE=%d", need))

@@ -20,7 +20,7 @@ import (
 
 // serveHub is the hub process: it serves hub name on addr until SIGTERM, or until its
 // standard input closes (the load generator is gone), or for 10 minutes at most.
-func serveHub(name, addr, cpuprofile string) error {
+func serveHub(name, addr, cpuprofile, memprofile string) error {
 	need, _ := strconv.ParseUint(os.Getenv("HUBBENCH_NOFILE"), 10, 64)
 	if err := loadgen.RaiseFileLimit(need); err != nil {
 		return err
@@ -64,6 +64,12 @@ func serveHub(name, addr, cpuprofile string) error {
 		}
 	}
 	stopProfile()
+	if memprofile != "" {
+		if f, err := os.Create(memprofile); err == nil {
+			_ = pprof.Lookup("heap").WriteTo(f, 0)
+			f.Close()
+		}
+	}
 	// No graceful shutdown: stuck subscribers would hold it up, and nothing is measured now.
 	_ = srv.Close()
 	ctl.Close(time.Second)
