@@ -56,9 +56,35 @@ export function preview(type, data, parsed) {
     if (typeof msg === 'string' || typeof title === 'string') {
       return [title, msg].filter((s) => typeof s === 'string' && s).join(' — ');
     }
+    // A flat object (metrics, ticks) reads better as "key value" pairs than as JSON.
+    const entries = Object.entries(parsed);
+    if (entries.length > 0 && entries.every(([, v]) => v === null || typeof v !== 'object')) {
+      return compact(entries.map(([k, v]) => field(k, v)).join(' · '));
+    }
     return compact(JSON.stringify(parsed));
   }
   return compact(data);
+}
+
+const numFmt = new Intl.NumberFormat(undefined, { maximumFractionDigits: 2 });
+
+/** Formats one field of a flat object, reading units from conventional key suffixes. */
+export function field(key, v) {
+  if (typeof v !== 'number') return `${key} ${v}`;
+  if (/Bytes$/.test(key) && v >= 0) return `${key.replace(/Bytes$/, '')} ${bytes(v)}`;
+  if (/Percent$/.test(key)) return `${key.replace(/Percent$/, '')} ${numFmt.format(v)}%`;
+  if (Number.isInteger(v) && Math.abs(v) >= 1e9) return `${key} ${v}`; // timestamps, ids
+  return `${key} ${numFmt.format(v)}`;
+}
+
+function bytes(n) {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  while (n >= 1000 && i < units.length - 1) {
+    n /= 1000;
+    i++;
+  }
+  return `${numFmt.format(n)} ${units[i]}`;
 }
 
 function compact(s) {

@@ -106,7 +106,8 @@ export function setupSendForm({ inviteToken, onSent }) {
         body = JSON.parse(text);
       } catch { /* not JSON */ }
       if (!resp.ok) {
-        const why = body && body.error ? body.error : text.trim() || resp.statusText;
+        let why = body && body.error ? body.error : text.trim() || resp.statusText;
+        if (!/[.!?]$/.test(why)) why += '.';
         const hint = resp.status === 401 && !token ? ' Paste the hub key or a publish token below.' : '';
         show(`Not sent (${resp.status}): ${why}${hint}`, false);
         return;

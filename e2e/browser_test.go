@@ -1,0 +1,158 @@
+package e2e
+
+// The browser dashboard (assets/web) in a real Chromium against a real `herald serve`: it
+// loads under the hub's strict CSP with no console error, shows the demo's stock cards, logs
+// what `herald publish` sends, sends with its form to a `herald subscribe`, resumes after a
+// reload and a hub restart without losing or repeating an event, and looks right at phone
+// and desktop widths in light and dark (screenshots under HERALD_ARTIFACTS).
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// logTexts is a JavaScript expression: the previews of the log's entries, newest first.
+const logTexts = `[...document.querySelectorAll('#log .preview')].map(e => e.textContent)`
+
+// pageState is a JavaScript expression that sums up the page for failure messages.
+const pageState = `JSON.stringify({status: document.getElementById('status-text').textContent,
+  phase: document.getElementById('status').dataset.phase,
+  stocks: [...document.querySelectorAll('.stock')].map(e => e.textContent),
+  log: ` + logTexts + `.slice(0, 15), sendResult: document.getElementById('send-result').textContent})`
+
+func TestDashboardLive(t *testing.T) {
+	hub := startHub(t, "--demo")
+	b := newBrowser(t)
+	run := fmt.Sprintf("%d", time.Now().UnixNano())
+
+	b.Do(30*time.Second, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(hub.URL+"/"))
+	b.WaitFor("the status to say live", `document.getElementById('status').dataset.phase === 'live'`, pageState, 15*time.Second)
+
+	t.Run("page follows the rules", func(t *testing.T) {
+		// A strict CSP blocks inline styles and scripts; the page must not even try.
+		if n := Eval[int](b, `document.querySelectorAll('[style], script:not([src])').length`); n != 0 {
+			t.Errorf("%d elements with inline style or script; the hub's CSP blocks them", n)
+		}
+		unlabelled := Eval[[]string](b, `[...document.querySelectorAll('input, select, textarea')]
+		  .filter(e => e.type !== 'hidden' && e.labels.length === 0 && !e.getAttribute('aria-label'))
+		  .map(e => e.id || e.outerHTML)`)
+		if len(unlabelled) > 0 {
+			t.Errorf("form fields without a label for screen readers: %v", unlabelled)
+		}
+		clickables := Eval[int](b, `[...document.querySelectorAll('[onclick], div[tabindex], span[tabindex]')].length`)
+		if clickables != 0 {
+			t.Errorf("%d clickable non-buttons; use <button> so keyboards reach them", clickables)
+		}
+		if live := Eval[string](b, `document.getElementById('status-live').getAttribute('aria-live')`); live != "polite" {
+			t.Errorf("status region aria-live = %q, want polite", live)
+		}
+	})
+
+	t.Run("demo stock cards appear and update", func(t *testing.T) {
+		b.WaitFor("the four demo symbols", `['AAPL','GOOGL','MSFT','AMZN'].every(s => document.querySelector('.stock[data-symbol="'+s+'"] .price')?.textContent)`, pageState, 20*time.Second)
+		first := Eval[string](b, `document.querySelector('.stock[data-symbol="AAPL"] .spark-line').getAttribute('points')`)
+		b.WaitFor("AAPL's sparkline to grow", `document.querySelector('.stock[data-symbol="AAPL"] .spark-line').points.numberOfItems >= 3`, pageState, 20*time.Second)
+		if now := Eval[string](b, `document.querySelector('.stock[data-symbol="AAPL"] .spark-line').getAttribute('points')`); now == first {
+			t.Errorf("AAPL's sparkline did not change: %q", now)
+		}
+		cls := Eval[string](b, `document.querySelector('.stock[data-symbol="AAPL"]').className`)
+		if !regexp.MustCompile(`\b(up|down|flat)\b`).MatchString(cls) {
+			t.Errorf("AAPL card class %q has no up/down/flat direction", cls)
+		}
+		price := Eval[string](b, `document.querySelector('.stock[data-symbol="AAPL"] .price').textContent`)
+		if !regexp.MustCompile(`^\d[\d,]*\.\d\d$`).MatchString(price) {
+			t.Errorf("AAPL price %q is not a number with two decimals", price)
+		}
+	})
+
+	t.Run("herald publish shows in the log", func(t *testing.T) {
+		msg := "published from the CLI " + run
+		data, _ := json.Marshal(map[string]string{"message": msg, "level": "warning"})
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		out, err := runHerald(t, ctx, nil, "publish", "--url", hub.URL, "--token", hub.Key,
+			"--channel", "e2e", "--event", "notification", string(data))
+		if err != nil {
+			t.Fatalf("herald publish: %v\n%s", err, out)
+		}
+		b.WaitFor("the published event in the log", fmt.Sprintf(`%s.some(s => s.includes(%q))`, logTexts, msg), pageState, 15*time.Second)
+		level := Eval[string](b, fmt.Sprintf(`[...document.querySelectorAll('#log .entry')].find(e => e.textContent.includes(%q)).dataset.level`, msg))
+		if level != "warning" {
+			t.Errorf("the entry's level = %q, want warning (it colours the entry)", level)
+		}
+		// A click on the entry shows the event pretty-printed.
+		b.Do(10*time.Second, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
+			`[...document.querySelectorAll('#log .entry summary')].find(e => e.textContent.includes(%q)).click()`, msg)))
+		b.WaitFor("the expanded JSON", fmt.Sprintf(`[...document.querySelectorAll('#log .entry pre')].some(p => p.textContent.includes('"message": %q'))`, msg), pageState, 5*time.Second)
+	})
+
+	t.Run("the send form reaches herald subscribe", func(t *testing.T) {
+		sub := start(t, nil, herald(), "subscribe", "--json", "--timeout", "60s", hub.URL+"/events?channel=e2e-form")
+		waitOutput(t, sub, "herald.connected", 15*time.Second)
+		msg := "sent from the browser " + run
+		b.Do(15*time.Second,
+			chromedp.SetValue(chromedp.ID("send-channel"), "e2e-form"),
+			chromedp.SetValue(chromedp.ID("send-type"), "alert"),
+			chromedp.SetValue(chromedp.ID("send-level"), "error"),
+			chromedp.SetValue(chromedp.ID("send-body"), msg),
+			chromedp.SendKeys(chromedp.ID("send-token"), hub.Key),
+			chromedp.Click(chromedp.ID("send-button")),
+		)
+		b.WaitFor("the form to say sent", `document.getElementById('send-result').dataset.ok === 'true' && document.getElementById('send-result').textContent.startsWith('Sent')`, pageState, 10*time.Second)
+		line := waitOutput(t, sub, msg, 15*time.Second)
+		var ev struct{ Event, Data string }
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("subscribe --json printed %q: %v", line, err)
+		}
+		var data struct{ Message, Level string }
+		if err := json.Unmarshal([]byte(ev.Data), &data); err != nil || ev.Event != "alert" || data.Message != msg || data.Level != "error" {
+			t.Errorf("subscriber got event %q data %q (%v), want alert {message: %q, level: error}", ev.Event, ev.Data, err, msg)
+		}
+		// The token was not asked to be remembered, so it must not be stored.
+		if stored := Eval[bool](b, `localStorage.getItem('herald.publishToken') !== null`); stored {
+			t.Error("the publish token was saved to localStorage although 'remember' was not ticked")
+		}
+		b.WaitFor("the page's own log to show the sent alert", fmt.Sprintf(`%s.some(s => s.includes(%q))`, logTexts, msg), pageState, 10*time.Second)
+	})
+
+	t.Run("screenshots", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, shot := range []struct {
+			width  int64
+			scheme string
+		}{{360, "light"}, {1280, "light"}, {360, "dark"}, {1280, "dark"}} {
+			name := fmt.Sprintf("dashboard-%d-%s.png", shot.width, shot.scheme)
+			path := b.Screenshot(dir, name, shot.width, shot.scheme)
+			t.Logf("screenshot %s", path)
+			if w := Eval[int](b, `document.documentElement.scrollWidth`); int64(w) > shot.width {
+				t.Errorf("at %d px the page is %d px wide: something overflows", shot.width, w)
+			}
+		}
+	})
+
+	b.CheckConsole("after all steps")
+}
+
+// waitOutput waits until a process printed a line containing want and returns that line.
+func waitOutput(t *testing.T, p *Proc, want string, within time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		for _, line := range strings.Split(p.Output(), "\n") {
+			if strings.Contains(line, want) {
+				return line
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no line with %q within %v; output:\n%s", want, within, p.Output())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
