@@ -30,7 +30,11 @@ type redisServer struct {
 }
 
 // startRedis starts a redis-server for this test and stops it when the test ends.
-func startRedis(t testing.TB) *redisServer {
+func startRedis(t testing.TB) *redisServer { return startRedisFsync(t, "always") }
+
+// startRedisFsync is startRedis with another appendfsync policy: benchmarks use "everysec"
+// (Redis's default), since "always" makes every XADD wait for the disk.
+func startRedisFsync(t testing.TB, fsync string) *redisServer {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("redis-server not installed (scripts/setup.sh installs it): ", err)
@@ -41,7 +45,7 @@ func startRedis(t testing.TB) *redisServer {
 		fmt.Sprintf("port %d", s.port),
 		"dir " + s.dir,
 		"appendonly yes",
-		"appendfsync always",
+		"appendfsync " + fsync,
 		`save ""`,
 		"daemonize no",
 		"loglevel warning",
