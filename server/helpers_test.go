@@ -2,7 +2,6 @@ package server
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -45,6 +44,14 @@ func newTestHub(t testing.TB, cfg Config) *testHub {
 		srv.Close()
 	})
 	return th
+}
+
+// newServer serves h on a loopback port until the test ends (the caller shuts h down).
+func newServer(t testing.TB, h *Hub) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // publish POSTs body (JSON) with the hub key and returns status and body.
@@ -211,4 +218,5 @@ func rawConn(t testing.TB, hubURL, query string) net.Conn {
 	return c
 }
 
-var _ = bytes.NewReader
+// closeIdle drops the default client's idle keep-alive connections (they hold fds).
+func closeIdle() { http.DefaultClient.CloseIdleConnections() }
