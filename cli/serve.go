@@ -43,6 +43,7 @@ type serveFlags struct {
 	metricsEvery, shutdownWait            time.Duration
 	cfg                                   server.Config
 	redisMaxLen                           int64
+	sec                                   securityFlags // serve_security.go
 }
 
 func (o *serveFlags) flagSet() *flag.FlagSet {
@@ -73,6 +74,7 @@ func (o *serveFlags) flagSet() *flag.FlagSet {
 	fs.DurationVar(&o.shutdownWait, "shutdown-timeout", 10*time.Second, "time graceful shutdown waits for streams to drain")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
+	o.sec.register(fs)
 	return fs
 }
 
@@ -139,6 +141,13 @@ func serve(ctx context.Context, env *Env, o *serveFlags, log *slog.Logger) error
 	}
 	cfg := o.cfg
 	cfg.Key, cfg.Logger = o.key, log
+	if err := o.sec.apply(&cfg, o.key); err != nil {
+		return err
+	}
+	tlsCfg, tlsNote, err := o.sec.tlsConfig()
+	if err != nil {
+		return err
+	}
 	if o.redis != "" {
 		b, err := redisbroker.New(redisbroker.Options{URL: o.redis, MaxLen: o.redisMaxLen, Logger: log})
 		if err != nil {
@@ -155,12 +164,16 @@ func serve(ctx context.Context, env *Env, o *serveFlags, log *slog.Logger) error
 		_ = hub.Shutdown(context.Background())
 		return fmt.Errorf("cannot listen on %s: %v (is another hub running? pick another port with --addr)", o.addr, err)
 	}
+	urls := hubURLs(ln.Addr().(*net.TCPAddr))
+	ln, urls = listenTLS(ln, tlsCfg, urls)
 	srv := server.NewHTTPServer(o.addr, hub)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
-	urls := hubURLs(ln.Addr().(*net.TCPAddr))
 	fmt.Fprintf(env.Stdout, "herald hub %s on %s (publish key: %s)\n", Version, strings.Join(urls, " "), keyWhere)
+	if tlsNote != "" {
+		fmt.Fprintln(env.Stdout, tlsNote)
+	}
 	log.Info("hub started", "addr", ln.Addr().String(), "history", hub.Stats().History.MaxEvents, "demo", o.demo, "redis", o.redis != "")
 
 	demoDone := make(chan struct{})
