@@ -59,6 +59,12 @@ var (
 	DefaultPublishPerIP    = Limit{Rate: 1000, Burst: 2000}
 )
 
+// DefaultConfig returns the default limits with the default CORS rules; isPublic tells which
+// channels need no token (nil: all). An embedding app (the desktop hub) uses it as is.
+func DefaultConfig(isPublic func(channel string) bool) Config {
+	return Config{IsPublic: isPublic, Connect: DefaultConnect, PublishPerToken: DefaultPublishPerToken, PublishPerIP: DefaultPublishPerIP}
+}
+
 // Guard is the middleware; create it with New and wrap the hub with Middleware.
 type Guard struct {
 	cfg     Config

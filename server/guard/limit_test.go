@@ -151,3 +151,13 @@ func TestRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultConfig(t *testing.T) {
+	c := DefaultConfig(nil)
+	if c.Connect != DefaultConnect || c.PublishPerToken != DefaultPublishPerToken || c.PublishPerIP != DefaultPublishPerIP || len(c.CORSOrigins) != 0 {
+		t.Fatalf("DefaultConfig = %+v", c)
+	}
+	if c.Connect.Rate <= 0 || c.PublishPerToken.Rate <= 0 {
+		t.Fatal("default limits are off")
+	}
+}
