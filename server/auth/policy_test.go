@@ -128,6 +128,9 @@ func TestAuthorizeSubscribe(t *testing.T) {
 				}
 				return
 			}
+			if allow == nil {
+				allow = func(string) bool { return true } // nil allows every channel
+			}
 			for _, ch := range tc.allowed {
 				if !allow(ch) {
 					t.Errorf("allow(%q) = false, want true", ch)
