@@ -175,14 +175,14 @@ func runOne(ctx context.Context, hub string, sc loadgen.Scenario, need uint64, p
 		close(lines)
 		_, _ = io.Copy(io.Discard, stdout)
 	}()
-	var listen string
+	var f []string
 	select {
 	case l := <-lines:
-		listen, _ = strings.CutPrefix(l, "LISTEN ")
+		f = strings.Fields(l)
 	case <-time.After(30 * time.Second):
 	}
-	if listen == "" {
-		return fail(fmt.Errorf("hub process %s did not report its address within 30 s", hub))
+	if len(f) != 3 || f[0] != "LISTEN" {
+		return fail(fmt.Errorf("hub process %s did not report its addresses within 30 s (got %q)", hub, f))
 	}
-	return loadgen.Run(ctx, loadgen.Target{Hub: hub, Addr: listen, Path: path, PID: cmd.Process.Pid}, sc)
+	return loadgen.Run(ctx, loadgen.Target{Hub: hub, Addr: f[1], Control: f[2], Path: path, PID: cmd.Process.Pid}, sc)
 }

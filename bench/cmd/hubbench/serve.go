@@ -18,8 +18,9 @@ import (
 	"github.com/heraldhq/herald/bench/internal/loadgen"
 )
 
-// serveHub is the hub process: it serves hub name on addr until SIGTERM, or until its
-// standard input closes (the load generator is gone), or for 10 minutes at most.
+// serveHub is the hub process: it serves hub name on addr (and its control API on another
+// loopback port) until SIGTERM, or until its standard input closes (the load generator is
+// gone), or for 10 minutes at most. Its first line of output is "LISTEN HUBADDR CTLADDR".
 func serveHub(name, addr, cpuprofile, memprofile string) error {
 	need, _ := strconv.ParseUint(os.Getenv("HUBBENCH_NOFILE"), 10, 64)
 	if err := loadgen.RaiseFileLimit(need); err != nil {
@@ -44,11 +45,17 @@ func serveHub(name, addr, cpuprofile, memprofile string) error {
 		}
 		stopProfile = func() { pprof.StopCPUProfile(); f.Close() }
 	}
+	cln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen for the control API: %w", err)
+	}
 	ctl := hubproc.New(h)
-	srv := &http.Server{Handler: ctl, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	fmt.Printf("LISTEN %s\n", ln.Addr())
+	srv := &http.Server{Handler: h.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	csrv := &http.Server{Handler: ctl, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ctl.Listener(ln)) }()
+	go func() { errc <- csrv.Serve(cln) }()
+	fmt.Printf("LISTEN %s %s\n", ln.Addr(), cln.Addr())
 
 	stdinClosed := make(chan struct{})
 	go func() { _, _ = io.Copy(io.Discard, os.Stdin); close(stdinClosed) }()
@@ -72,6 +79,7 @@ func serveHub(name, addr, cpuprofile, memprofile string) error {
 	}
 	// No graceful shutdown: stuck subscribers would hold it up, and nothing is measured now.
 	_ = srv.Close()
+	_ = csrv.Close()
 	ctl.Close(time.Second)
 	closed := make(chan struct{})
 	go func() { _ = h.Close(); close(closed) }() // a stalled hub may never finish closing

@@ -1,11 +1,13 @@
-// Package hubproc is the hub side of the benchmark: it serves one hub on a listener together
-// with a small control API under /bench/ that makes the hub publish N events at a rate
-// through its own Go API (so publishing costs every hub the same), and reports progress.
+// Package hubproc is the hub side of the benchmark: a small control API, on a listener of
+// its own, that makes the hub publish N events at a rate through its own Go API (so
+// publishing costs every hub the same) and reports progress, plus a listener wrapper that
+// counts the hub's open connections (whether or not a handler still runs for them).
 package hubproc
 
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -18,7 +20,7 @@ import (
 
 // Status is the JSON answer of GET /bench/status.
 type Status struct {
-	Active    int64  `json:"active"`    // subscribe requests being served now
+	Active    int64  `json:"active"`    // connections open on the hub's listener
 	Running   bool   `json:"running"`   // a publish job is in progress
 	Published int64  `json:"published"` // events the current or last job published
 	Started   int64  `json:"started"`   // Unix ns the current or last job started
@@ -26,10 +28,10 @@ type Status struct {
 	Err       string `json:"err,omitempty"`
 }
 
-// Control serves a hub plus its control API.
+// Control serves the control API of a hub.
 type Control struct {
 	hub    hubs.Hub
-	active atomic.Int64
+	active atomic.Int64 // see Listener
 
 	mu        sync.Mutex
 	running   bool
@@ -62,8 +64,7 @@ func (c *Control) Close(wait time.Duration) {
 	}
 }
 
-// ServeHTTP routes /bench/ to the control API and everything else to the hub, counting the
-// subscribe requests in flight.
+// ServeHTTP serves /bench/publish and /bench/status.
 func (c *Control) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/bench/publish":
@@ -71,10 +72,38 @@ func (c *Control) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/bench/status":
 		c.status(w)
 	default:
-		c.active.Add(1)
-		defer c.active.Add(-1)
-		c.hub.Handler().ServeHTTP(w, r)
+		http.NotFound(w, r)
 	}
+}
+
+// Listener wraps the hub's listener so Status.Active counts its open connections: a
+// handler may hand a connection to a goroutine of its own and return, so requests in flight
+// would not count every subscriber.
+func (c *Control) Listener(ln net.Listener) net.Listener { return &countingListener{ln, c} }
+
+type countingListener struct {
+	net.Listener
+	c *Control
+}
+
+func (l *countingListener) Accept() (net.Conn, error) {
+	conn, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.c.active.Add(1)
+	return &countedConn{Conn: conn, c: l.c}, nil
+}
+
+type countedConn struct {
+	net.Conn
+	c    *Control
+	once sync.Once
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(func() { c.c.active.Add(-1) })
+	return c.Conn.Close()
 }
 
 func (c *Control) status(w http.ResponseWriter) {

@@ -18,10 +18,11 @@ import (
 // Target is a running hub: where it listens, what to request to subscribe, and its process
 // (whose CPU time and memory are measured).
 type Target struct {
-	Hub  string // name, for the results
-	Addr string // host:port on loopback
-	Path string // subscribe request target
-	PID  int
+	Hub     string // name, for the results
+	Addr    string // host:port on loopback
+	Control string // host:port of the hub process's control API (hubproc)
+	Path    string // subscribe request target
+	PID     int
 }
 
 // control talks to the hub process's /bench/ API.
@@ -68,7 +69,7 @@ func (c *control) publish(ctx context.Context, q url.Values) error {
 	return nil
 }
 
-// waitActive waits until the hub serves at least n subscribe requests.
+// waitActive waits until the hub has at least n connections open.
 func (c *control) waitActive(ctx context.Context, n int, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for {

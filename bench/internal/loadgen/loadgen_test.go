@@ -21,14 +21,19 @@ func inProcess(tb testing.TB, name string) Target {
 		tb.Fatal(err)
 	}
 	ctl := hubproc.New(h)
-	srv := httptest.NewServer(ctl)
+	srv := httptest.NewUnstartedServer(h.Handler())
+	srv.Listener = ctl.Listener(srv.Listener)
+	srv.Start()
+	csrv := httptest.NewServer(ctl)
 	tb.Cleanup(func() {
 		srv.CloseClientConnections()
 		srv.Close()
+		csrv.Close()
 		ctl.Close(time.Second)
 		_ = h.Close()
 	})
-	return Target{Hub: name, Addr: strings.TrimPrefix(srv.URL, "http://"), Path: h.SubscribePath(), PID: os.Getpid()}
+	return Target{Hub: name, Addr: strings.TrimPrefix(srv.URL, "http://"), Control: strings.TrimPrefix(csrv.URL, "http://"),
+		Path: h.SubscribePath(), PID: os.Getpid()}
 }
 
 // small versions of the four scenarios: quick enough for every CI run.

@@ -82,7 +82,7 @@ func Run(ctx context.Context, t Target, sc Scenario) Result {
 }
 
 func runIdle(ctx context.Context, t Target, sc Scenario, r *Result) error {
-	c := newControl(t.Addr)
+	c := newControl(t.Control)
 	before, err := RSS(t.PID)
 	if err != nil {
 		return err
@@ -122,7 +122,7 @@ func runIdle(ctx context.Context, t Target, sc Scenario, r *Result) error {
 }
 
 func runFanout(ctx context.Context, t Target, sc Scenario, r *Result) error {
-	c := newControl(t.Addr)
+	c := newControl(t.Control)
 	g := &group{}
 	subs, err := dial(ctx, g, t.Addr, t.Path, sc.Subs, true, 0, sc.Events)
 	if err != nil {
