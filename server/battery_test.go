@@ -69,6 +69,8 @@ func batteryCases(tk batTokens) []batCase {
 		post("body over the limit", js, `{"channel":"pub.a","data":"`+long(70<<10)+`"}`, 413, "the limit is 65536"),
 		{name: "chunked body over the limit", raw: "POST /publish HTTP/1.1\r\nHost: {ADDR}\r\nAuthorization: Bearer {KEY}\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n" +
 			fmt.Sprintf("%x\r\n%s\r\n", 70<<10, long(70<<10)) + "0\r\n\r\n", want: 413, wantErr: "larger than the limit"},
+		{name: "body slower than the read timeout", raw: "POST /publish HTTP/1.1\r\nHost: {ADDR}\r\nAuthorization: Bearer {KEY}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"channel\"",
+			want: 400, wantErr: "reading the body failed"},
 		post("event data over the limit", js, `{"channel":"pub.a","data":"`+long(9<<10)+`"}`, 413, "per event"),
 		post("batch over the limit", js, "["+strings.Repeat(okEvent+",", 10)+okEvent+"]", 413, "the batch has 11 events"),
 		// Channel names.
@@ -102,8 +104,8 @@ func batteryCases(tk batTokens) []batCase {
 		{name: "GET /publish", method: "GET", target: "/publish", want: 405, wantErr: "use POST", wantHdr: map[string]string{"Allow": "POST"}},
 		{name: "DELETE /events", method: "DELETE", target: "/events", want: 405, wantErr: "use GET", wantHdr: map[string]string{"Allow": "GET"}},
 		{name: "POST /events", method: "POST", target: "/events", ctype: js, body: okEvent, want: 405, wantErr: "use GET", wantHdr: map[string]string{"Allow": "GET"}},
-		{name: "POST /healthz", method: "POST", target: "/healthz", want: 405, wantHdr: map[string]string{"Allow": "GET, HEAD"}},
-		{name: "PATCH /", method: "PATCH", target: "/", want: 405, wantHdr: map[string]string{"Allow": "GET, HEAD"}},
+		{name: "POST /healthz", method: "POST", target: "/healthz", want: 405, wantErr: "use GET, HEAD", wantHdr: map[string]string{"Allow": "GET, HEAD"}},
+		{name: "PATCH /", method: "PATCH", target: "/", want: 405, wantErr: "use GET, HEAD", wantHdr: map[string]string{"Allow": "GET, HEAD"}},
 		{name: "unknown path", method: "GET", target: "/admin", want: 404, wantErr: "not found",
 			wantHdr: map[string]string{"X-Content-Type-Options": "nosniff", "Content-Security-Policy": guard.ContentSecurityPolicy}},
 		// Tokens on publish.
