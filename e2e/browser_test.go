@@ -32,7 +32,7 @@ func TestDashboardLive(t *testing.T) {
 	b := newBrowser(t)
 	run := fmt.Sprintf("%d", time.Now().UnixNano())
 
-	b.Do(30*time.Second, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(hub.URL+"/"))
+	b.Do(30*time.Second, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(withCSP(t, hub.URL)+"/"))
 	b.WaitFor("the status to say live", `document.getElementById('status').dataset.phase === 'live'`, pageState, 15*time.Second)
 
 	t.Run("page follows the rules", func(t *testing.T) {

@@ -5,6 +5,10 @@ import (
 	"context"
 	"fmt"
 	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +18,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/heraldhq/herald/server/guard"
 )
 
 // chromiumPath is Debian's chromium, installed by scripts/setup.sh.
@@ -203,4 +208,36 @@ func (b *Browser) Screenshot(dir, name string, width int64, scheme string) strin
 		}
 	}
 	return path
+}
+
+// withCSP returns the URL to open the dashboard at so that it runs under the hub's strict
+// Content-Security-Policy: the hub's own URL when it sends the header, else the URL of a
+// loopback proxy in front of it that adds guard.ContentSecurityPolicy. Either way a page
+// that uses inline script or style fails the console check.
+func withCSP(t testing.TB, hubURL string) string {
+	t.Helper()
+	resp, err := http.Get(hubURL + "/")
+	if err != nil {
+		t.Fatalf("GET the dashboard: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s/ answered %s, want 200 with the dashboard", hubURL, resp.Status)
+	}
+	if resp.Header.Get("Content-Security-Policy") != "" {
+		return hubURL
+	}
+	t.Logf("the hub sends no Content-Security-Policy yet; testing the page behind a proxy that adds %q", guard.ContentSecurityPolicy)
+	target, _ := url.Parse(hubURL)
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(r *http.Response) error {
+		r.Header.Set("Content-Security-Policy", guard.ContentSecurityPolicy)
+		return nil
+	}
+	srv := httptest.NewServer(proxy)
+	t.Cleanup(func() {
+		srv.CloseClientConnections() // the page's event stream never ends by itself
+		srv.Close()
+	})
+	return srv.URL
 }
