@@ -11,6 +11,7 @@ echo "== machine" | tee out/machine.txt
 
 echo "== parsers"
 go test -run '^$' -bench . -benchmem -count 5 ./parser | tee out/parser.txt
+go run ./cmd/parsertable <out/parser.txt | tee out/parser.md
 if go run golang.org/x/perf/cmd/benchstat@latest -col /parser -row /input out/parser.txt >out/parser-benchstat.txt 2>/dev/null; then
   cat out/parser-benchstat.txt
 else
