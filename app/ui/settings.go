@@ -103,7 +103,8 @@ func (p *SettingsPanel) Object() fyne.CanvasObject { return p.root }
 func (p *SettingsPanel) Settings() NotifySettings { return p.s }
 
 // SetDND reflects a change made elsewhere (the tray).
-func (p *SettingsPanel) SetDND(on bool) { p.s.DND = on; p.DND.SetChecked(on) }
+// It goes through the check box, so OnChange reports it like a click.
+func (p *SettingsPanel) SetDND(on bool) { p.DND.SetChecked(on) }
 
 func (p *SettingsPanel) changed() {
 	p.rebuild()

@@ -1,0 +1,392 @@
+//go:build linux
+
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// TestDesktopApp runs the real desktop binary under Xvfb with a private D-Bus session whose
+// notification server and tray watcher are this test: the app starts its hub with the demo
+// on a free port and subscribes to itself; an alert published with `herald publish` must
+// reach D-Bus as a native notification; the tray must register and offer its menu; the
+// window must draw; and a second start with the same preferences must come back as the
+// first run was left (port, do not disturb set from the tray menu).
+func TestDesktopApp(t *testing.T) {
+	for _, tool := range []string{"Xvfb", "dbus-daemon", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is missing: run scripts/setup.sh (apt packages xvfb, dbus-x11, imagemagick)", tool)
+		}
+	}
+	display := startXvfb(t)
+	busAddr := startSessionBus(t)
+	desk := newFakeDesktop(t, busAddr)
+
+	cfg := t.TempDir()
+	port := freePort(t)
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	const key = "e2e-desktop-key-0123456789abcdef"
+	env := []string{
+		"DISPLAY=" + display, "DBUS_SESSION_BUS_ADDRESS=" + busAddr, "LIBGL_ALWAYS_SOFTWARE=1",
+		"LANG=en_US.UTF-8", "XDG_CONFIG_HOME=" + cfg, "XDG_CACHE_HOME=" + filepath.Join(cfg, "cache"),
+		"HERALD_KEY=" + key,
+	}
+
+	// First run: the port from the command line, everything else the first-run defaults.
+	app := start(t, env, heraldGUI(), "gui", "--port", strconv.Itoa(port), "--config-dir", cfg)
+	waitHealthy(t, url, 60*time.Second)
+	item := desk.waitTray(t, 30*time.Second)
+	waitSubscribed(t, url, 30*time.Second) // the app follows its own hub
+
+	// (b) an alert published from outside becomes a native, urgent notification.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	alert := `{"level":"critical","title":"E2E: disk full","message":"volume /data is at 99%"}`
+	if out, err := runHerald(t, ctx, nil, "publish", "--url", url, "--channel", "ops", "--event", "alert", "--token", key, "--json", alert); err != nil {
+		t.Fatalf("herald publish: %v\n%s", err, out)
+	}
+	n := desk.waitNotification(t, "E2E: disk full", 30*time.Second)
+	if n.AppName != "Herald" || !strings.Contains(n.Body, "volume /data is at 99%") {
+		t.Errorf("notification app %q body %q, want Herald and the alert's message", n.AppName, n.Body)
+	}
+	if u, ok := n.Hints["urgency"]; !ok || fmt.Sprint(u.Value()) != "2" {
+		t.Errorf("a critical alert should be urgent (urgency 2), hints %v", n.Hints)
+	}
+
+	// (a) the window draws: stock cards and the log give a screenshot many colours.
+	shot := screenshot(t, display, "desktop-live.png", 500, 20*time.Second)
+	t.Logf("screenshot: %s", shot)
+
+	// (c) the tray's menu, as a desktop shell reads it, then a click on "Pause notifications".
+	items := trayLayout(t, desk.conn, item)
+	for _, want := range []string{"Hide window", "Pause notifications", "Hub on", "Quit"} {
+		if _, ok := items[want]; !ok {
+			t.Errorf("tray menu lacks %q: %v", want, items)
+		}
+	}
+	if items["Pause notifications"].toggle != 0 || items["Hub on"].toggle != 1 {
+		t.Errorf("first run: pause %d hub %d, want 0 and 1", items["Pause notifications"].toggle, items["Hub on"].toggle)
+	}
+	clickTray(t, desk.conn, item, items["Pause notifications"].id)
+	waitTrayToggle(t, desk.conn, item, "Pause notifications", 1, 10*time.Second)
+	app.Stop()
+	if app.Cmd.ProcessState.ExitCode() != 0 {
+		t.Errorf("the app exited with %v after SIGINT:\n%s", app.Cmd.ProcessState, app.Output())
+	}
+
+	// Second run, no flags but the same config folder: the same port, DND still on.
+	app2 := start(t, env, heraldGUI(), "gui", "--config-dir", cfg)
+	waitHealthy(t, url, 60*time.Second)
+	item2 := desk.waitTray(t, 30*time.Second)
+	waitTrayToggle(t, desk.conn, item2, "Pause notifications", 1, 10*time.Second)
+	screenshot(t, display, "desktop-restarted.png", 500, 20*time.Second)
+	app2.Stop()
+}
+
+// startXvfb starts a virtual X server on a free display number and returns ":N".
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	for n := 90 + os.Getpid()%400; n < 990; n++ {
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		sock := fmt.Sprintf("/tmp/.X11-unix/X%d", n)
+		if _, err := os.Stat(sock); err == nil {
+			continue
+		}
+		p := start(t, nil, "Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		deadline := time.Now().Add(15 * time.Second)
+		for time.Now().Before(deadline) {
+			if _, err := os.Stat(sock); err == nil {
+				return fmt.Sprintf(":%d", n)
+			}
+			if p.Cmd.ProcessState != nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		p.Stop() // lost a race for this display: try the next
+	}
+	t.Fatal("no free X display number for Xvfb")
+	return ""
+}
+
+// startSessionBus starts a private D-Bus session daemon and returns its address.
+func startSessionBus(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "herald-bus-") // short: unix socket paths are limited
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "bus")
+	addr := "unix:path=" + sock
+	start(t, nil, "dbus-daemon", "--session", "--nofork", "--address="+addr)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(sock); err == nil {
+			return addr
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("dbus-daemon did not create its socket within 10 s")
+	return ""
+}
+
+// notification is one org.freedesktop.Notifications.Notify call.
+type notification struct {
+	AppName, Icon, Summary, Body string
+	Hints                        map[string]dbus.Variant
+}
+
+// fakeDesktop owns the session's notification server and tray watcher names, the way a
+// desktop shell does, and records what the app sends them.
+type fakeDesktop struct {
+	conn   *dbus.Conn
+	notes  chan notification
+	trays  chan string // unique bus names of registered tray items
+	nextID uint32
+}
+
+func newFakeDesktop(t *testing.T, addr string) *fakeDesktop {
+	t.Helper()
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatalf("connecting to the private session bus: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	d := &fakeDesktop{conn: conn, notes: make(chan notification, 64), trays: make(chan string, 8)}
+	if err := conn.Export(notifyServer{d}, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.Export(trayWatcher{d}, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"org.freedesktop.Notifications", "org.kde.StatusNotifierWatcher"} {
+		if r, err := conn.RequestName(name, dbus.NameFlagDoNotQueue); err != nil || r != dbus.RequestNameReplyPrimaryOwner {
+			t.Fatalf("owning %s on the private bus: reply %v, %v", name, r, err)
+		}
+	}
+	return d
+}
+
+type notifyServer struct{ d *fakeDesktop }
+
+// Notify implements org.freedesktop.Notifications.Notify.
+func (s notifyServer) Notify(app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
+	s.d.nextID++
+	select {
+	case s.d.notes <- notification{AppName: app, Icon: icon, Summary: summary, Body: body, Hints: hints}:
+	default:
+	}
+	return s.d.nextID, nil
+}
+
+func (s notifyServer) GetCapabilities() ([]string, *dbus.Error) {
+	return []string{"body", "icon-static"}, nil
+}
+
+func (s notifyServer) GetServerInformation() (string, string, string, string, *dbus.Error) {
+	return "herald-e2e", "herald", "1", "1.2", nil
+}
+
+func (s notifyServer) CloseNotification(id uint32) *dbus.Error { return nil }
+
+type trayWatcher struct{ d *fakeDesktop }
+
+// RegisterStatusNotifierItem implements org.kde.StatusNotifierWatcher's registration.
+func (w trayWatcher) RegisterStatusNotifierItem(sender dbus.Sender, service string) *dbus.Error {
+	w.d.trays <- string(sender)
+	return nil
+}
+
+func (d *fakeDesktop) waitTray(t *testing.T, within time.Duration) string {
+	t.Helper()
+	select {
+	case s := <-d.trays:
+		return s
+	case <-time.After(within):
+		t.Fatalf("no tray item registered with the StatusNotifierWatcher within %v", within)
+	}
+	return ""
+}
+
+func (d *fakeDesktop) waitNotification(t *testing.T, summary string, within time.Duration) notification {
+	t.Helper()
+	deadline := time.After(within)
+	var seen []string
+	for {
+		select {
+		case n := <-d.notes:
+			if n.Summary == summary {
+				return n
+			}
+			seen = append(seen, n.Summary)
+		case <-deadline:
+			t.Fatalf("no notification %q on D-Bus within %v (saw %q)", summary, within, seen)
+		}
+	}
+}
+
+// waitSubscribed waits until the hub's /stats shows an open stream (the app's own feed).
+func waitSubscribed(t *testing.T, url string, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url + "/stats")
+		if err == nil {
+			var s struct{ Connections int }
+			json.NewDecoder(resp.Body).Decode(&s)
+			resp.Body.Close()
+			if s.Connections > 0 {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("the app did not subscribe to its own hub within %v", within)
+}
+
+// trayItem is one entry of the tray menu as com.canonical.dbusmenu describes it.
+type trayItem struct {
+	id     int32
+	toggle int32
+}
+
+// trayLayout reads the tray menu of the item owned by busName, as a desktop shell does.
+func trayLayout(t *testing.T, conn *dbus.Conn, busName string) map[string]trayItem {
+	t.Helper()
+	var rev uint32
+	var layout struct {
+		ID       int32
+		Props    map[string]dbus.Variant
+		Children []dbus.Variant
+	}
+	call := conn.Object(busName, "/StatusNotifierMenu").Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{})
+	if err := call.Store(&rev, &layout); err != nil {
+		t.Fatalf("reading the tray menu: %v", err)
+	}
+	out := map[string]trayItem{}
+	for _, c := range layout.Children {
+		v, ok := c.Value().([]any)
+		if !ok || len(v) < 2 {
+			continue
+		}
+		id, _ := v[0].(int32)
+		props, _ := v[1].(map[string]dbus.Variant)
+		label, _ := props["label"].Value().(string)
+		var toggle int32
+		if ts, ok := props["toggle-state"]; ok {
+			toggle, _ = ts.Value().(int32)
+		}
+		if label != "" {
+			out[label] = trayItem{id: id, toggle: toggle}
+		}
+	}
+	return out
+}
+
+// clickTray sends the "clicked" event a desktop shell sends when a menu entry is chosen.
+func clickTray(t *testing.T, conn *dbus.Conn, busName string, id int32) {
+	t.Helper()
+	call := conn.Object(busName, "/StatusNotifierMenu").Call("com.canonical.dbusmenu.Event", 0, id, "clicked", dbus.MakeVariant(""), uint32(time.Now().Unix()))
+	if call.Err != nil {
+		t.Fatalf("clicking tray item %d: %v", id, call.Err)
+	}
+}
+
+func waitTrayToggle(t *testing.T, conn *dbus.Conn, busName, label string, want int32, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var got map[string]trayItem
+	for time.Now().Before(deadline) {
+		got = trayLayout(t, conn, busName)
+		if it, ok := got[label]; ok && it.toggle == want {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("tray item %q never had toggle-state %d: %v", label, want, got)
+}
+
+// screenshot captures the X screen until it shows at least minColours distinct colours (a
+// drawn window, not a blank or half-drawn one), keeps it in the test's temp dir and, when
+// HERALD_ARTIFACTS is set, there too, and returns its path.
+func screenshot(t *testing.T, display, name string, minColours int, within time.Duration) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	deadline := time.Now().Add(within)
+	colours := 0
+	for {
+		cmd := exec.Command("import", "-display", display, "-window", "root", path)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("import: %v\n%s", err, out)
+		}
+		colours = distinctColours(t, path)
+		if colours >= minColours || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if dir := os.Getenv("HERALD_ARTIFACTS"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err == nil {
+			copyFile(t, path, filepath.Join(dir, name))
+		}
+	}
+	if colours < minColours {
+		t.Fatalf("screenshot %s has %d distinct colours, want at least %d: the window did not draw", path, colours, minColours)
+	}
+	return path
+}
+
+func distinctColours(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("decoding %s: %v", path, err)
+	}
+	seen := map[uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 2 {
+		for x := b.Min.X; x < b.Max.X; x += 2 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			seen[(r>>8)<<16|(g>>8)<<8|bl>>8] = true
+		}
+	}
+	return len(seen)
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		t.Logf("cannot keep the screenshot in HERALD_ARTIFACTS: %v", err)
+		return
+	}
+	defer out.Close()
+	io.Copy(out, in)
+}
