@@ -63,8 +63,11 @@ type Broker struct {
 	log    *slog.Logger
 
 	mu        sync.Mutex
-	readerErr error     // non-nil while the reader loop cannot reach Redis
-	downSince time.Time // when readerErr was first set
+	readerErr error         // non-nil while the reader loop cannot reach Redis
+	downSince time.Time     // when readerErr was first set
+	following int           // Follow loops running
+	read      server.ID     // the newest stream id a Follow loop has handed to the hub
+	readCh    chan struct{} // closed and replaced whenever read advances
 }
 
 var _ server.Broker = (*Broker)(nil)
@@ -101,11 +104,14 @@ func New(opts Options) (*Broker, error) {
 		ro.DialTimeout = 2 * time.Second
 	}
 	setLoggerOnce.Do(func() { redis.SetLogger(debugLogger{opts.Logger}) })
-	return &Broker{opts: opts, ropts: ro, client: redis.NewClient(ro), log: opts.Logger}, nil
+	return &Broker{opts: opts, ropts: ro, client: redis.NewClient(ro), log: opts.Logger, readCh: make(chan struct{})}, nil
 }
 
 // Publish XADDs msgs in order; a batch goes in one MULTI/EXEC so it is stored contiguously
-// or not at all.
+// or not at all. While a Follow loop runs, Publish returns only once that loop has handed
+// the stored events to the hub (or ctx ends, or ownReadWait passes), so, as in memory mode,
+// a receipt means the event is in this node's history: an immediate retry with the same
+// idempotency key is recognised, and Last-Event-ID set to the receipt resumes here.
 func (b *Broker) Publish(ctx context.Context, msgs []server.Message) ([]server.Event, error) {
 	if len(msgs) == 0 {
 		return nil, nil
@@ -134,7 +140,60 @@ func (b *Broker) Publish(ctx context.Context, msgs []server.Message) ([]server.E
 		}
 		evs[i] = server.Event{ID: id, Message: msgs[i]}
 	}
+	b.waitRead(ctx, evs[len(evs)-1].ID)
 	return evs, nil
+}
+
+// ownReadWait bounds how long Publish waits for the reader loop to see its events. The
+// events are stored either way; past this the receipt is still true, only not yet in the
+// node's history (the reader is slow or just lost Redis).
+const ownReadWait = 2 * time.Second
+
+// waitRead waits until a Follow loop has delivered id, if one runs.
+func (b *Broker) waitRead(ctx context.Context, id server.ID) {
+	var timeout <-chan time.Time
+	for {
+		b.mu.Lock()
+		done, ch := b.following == 0 || !b.read.Less(id), b.readCh
+		b.mu.Unlock()
+		if done {
+			return
+		}
+		if timeout == nil {
+			t := time.NewTimer(ownReadWait)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		case <-timeout:
+			return
+		}
+	}
+}
+
+// advanceRead records that the reader loop delivered everything up to id.
+func (b *Broker) advanceRead(id server.ID) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.read.Less(id) {
+		b.read = id
+		close(b.readCh)
+		b.readCh = make(chan struct{})
+	}
+}
+
+// setFollowing counts running Follow loops (Publish waits for its events only when one runs).
+func (b *Broker) setFollowing(delta int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.following += delta
+	if delta < 0 { // wake publishers waiting on a loop that is gone
+		close(b.readCh)
+		b.readCh = make(chan struct{})
+	}
 }
 
 func (b *Broker) xadd(m server.Message) *redis.XAddArgs {

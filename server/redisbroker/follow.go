@@ -28,6 +28,8 @@ func (b *Broker) Follow(ctx context.Context, after server.ID, deliver func([]ser
 		}
 	}()
 
+	b.setFollowing(1)
+	defer b.setFollowing(-1)
 	last := after
 	checkLoss := true // after a (re)connect, or when the loop lags a full batch behind
 	var backoff time.Duration
@@ -78,6 +80,7 @@ func (b *Broker) Follow(ctx context.Context, after server.ID, deliver func([]ser
 			if len(evs) > 0 {
 				deliver(evs)
 			}
+			b.advanceRead(last)
 			if derr != nil {
 				b.log.Error("redis reader loop: undecodable stream entry", "err", derr)
 			}

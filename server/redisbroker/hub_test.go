@@ -340,3 +340,29 @@ func TestThousandSubscribersOnTwoNodes(t *testing.T) {
 		}
 	}
 }
+
+// TestPublishReceiptMeansInHistory: as in memory mode, a publish that succeeded is already
+// in the node's history, so publishing again at once with the same idempotency key answers
+// the first receipt instead of storing the event twice.
+func TestPublishReceiptMeansInHistory(t *testing.T) {
+	rs := startRedis(t)
+	a := startNode(t, rs, 0, 10_000)
+	ctx := testCtx(t)
+	for i := 0; i < 50; i++ {
+		m := server.Message{Channel: "room", Data: fmt.Sprint(i), ID: fmt.Sprint("key-", i)}
+		first, err := a.hub.Publish(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := a.hub.Publish(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again[0].ID != first[0].ID {
+			t.Fatalf("publish %d again with the same key got id %s, first %s: stored twice", i, again[0].ID, first[0].ID)
+		}
+	}
+	if n, err := rs.Client().XLen(ctx, streamName(t)).Result(); err != nil || n != 50 {
+		t.Errorf("the stream holds %d entries (%v); want 50", n, err)
+	}
+}
