@@ -122,6 +122,70 @@ func TestDashboardLive(t *testing.T) {
 		b.WaitFor("the page's own log to show the sent alert", fmt.Sprintf(`%s.some(s => s.includes(%q))`, logTexts, msg), pageState, 10*time.Second)
 	})
 
+	t.Run("log filters, pause and keyboard", func(t *testing.T) {
+		setControl := func(id, value, event string) {
+			b.Do(5*time.Second, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
+				`(e => { e.value = %q; e.dispatchEvent(new Event(%q)); })(document.getElementById(%q))`, value, event, id)))
+		}
+		setControl("log-type", "notification", "change")
+		types := Eval[[]string](b, `[...document.querySelectorAll('#log .type')].map(e => e.textContent)`)
+		if len(types) == 0 || strings.Join(types, ",") != strings.Repeat("notification,", len(types)-1)+"notification" {
+			t.Errorf("with the type filter on notification the log shows types %v", types)
+		}
+		setControl("log-type", "", "change")
+		b.Do(5*time.Second, chromedp.SendKeys(chromedp.ID("log-search"), "from the cli "+run))
+		if got := Eval[[]string](b, logTexts); len(got) != 1 || !strings.Contains(got[0], "published from the CLI") {
+			t.Errorf("the text filter (case-insensitive) shows %q, want only the published event", got)
+		}
+		setControl("log-search", "", "input")
+		setControl("log-type", "!stocks", "change")
+
+		b.Do(5*time.Second, chromedp.Click(chromedp.ID("log-pause")))
+		if p := Eval[string](b, `document.getElementById('log-pause').getAttribute('aria-pressed')`); p != "true" {
+			t.Errorf("pause button aria-pressed = %q after a click", p)
+		}
+		msg := "while paused " + run
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if out, err := runHerald(t, ctx, nil, "publish", "--url", hub.URL, "--token", hub.Key, "--channel", "e2e", msg); err != nil {
+			t.Fatalf("herald publish: %v\n%s", err, out)
+		}
+		b.WaitFor("the paused counter", `/^Paused · [1-9]/.test(document.getElementById('log-count').textContent)`, pageState, 10*time.Second)
+		if shown := Eval[bool](b, fmt.Sprintf(`%s.some(s => s.includes(%q))`, logTexts, msg)); shown {
+			t.Error("an event published while paused is in the log before Resume")
+		}
+		b.Do(5*time.Second, chromedp.Click(chromedp.ID("log-pause")))
+		b.WaitFor("the held event after Resume", fmt.Sprintf(`%s.some(s => s.includes(%q))`, logTexts, msg), pageState, 5*time.Second)
+
+		// Keyboard: the skip link comes first, Tab goes on to the channel chips, and Enter
+		// on a log entry opens it.
+		first := Eval[string](b, `document.querySelector('a[href], button:not([hidden]), input, select, textarea, summary').className`)
+		if first != "skip-link" {
+			t.Errorf("the first focusable element is %q, want the skip link", first)
+		}
+		b.Do(5*time.Second, chromedp.Evaluate[chromedp.Void](`document.querySelector('.skip-link').focus()`), chromedp.KeyEvent("\t"))
+		if cls := Eval[string](b, `document.activeElement.className`); cls != "chip" {
+			t.Errorf("Tab after the skip link focuses %q, want the first channel chip", cls)
+		}
+		b.Do(5*time.Second, chromedp.Evaluate[chromedp.Void](`document.querySelector('#log .entry:not(:has(details[open])) summary').focus()`),
+			chromedp.KeyEvent("\r"))
+		if open := Eval[bool](b, `document.activeElement.parentElement.open`); !open {
+			t.Error("Enter on a focused log entry did not open it")
+		}
+	})
+
+	t.Run("channel picker resubscribes", func(t *testing.T) {
+		b.Do(5*time.Second, chromedp.SetValue(chromedp.ID("channel-input"), "e2e-only, stocks"),
+			chromedp.Click(chromedp.CSS("#channel-form button[type=submit]")))
+		b.WaitFor("the new subscription", `JSON.stringify(window.herald.channels) === '["e2e-only","stocks"]'`, pageState, 5*time.Second)
+		b.WaitFor("herald.connected for the new channels", fmt.Sprintf(`%s.some(s => s.endsWith('channels: e2e-only, stocks'))`, logTexts), pageState, 10*time.Second)
+		if p := Eval[string](b, `document.querySelector('.chip[data-name="e2e-only"]').getAttribute('aria-pressed')`); p != "true" {
+			t.Errorf("the e2e-only chip has aria-pressed %q, want true", p)
+		}
+		b.Do(5*time.Second, chromedp.Click(chromedp.CSS(`.chip[data-name="*"]`)))
+		b.WaitFor("the subscription back to everything", `JSON.stringify(window.herald.channels) === '["*"]' && document.getElementById('status').dataset.phase === 'live'`, pageState, 10*time.Second)
+	})
+
 	t.Run("screenshots", func(t *testing.T) {
 		dir := t.TempDir()
 		for _, shot := range []struct {
