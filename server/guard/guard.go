@@ -189,15 +189,19 @@ func (g *Guard) publicRead(r *http.Request) bool {
 	if r.URL.Path != "/events" || g.cfg.IsPublic == nil {
 		return true
 	}
-	for _, ch := range r.URL.Query()["channel"] {
-		if !strings.Contains(ch, "*") && !g.cfg.IsPublic(ch) {
-			return false
+	named := false
+	for _, v := range r.URL.Query()["channel"] {
+		for _, ch := range strings.Split(v, ",") { // the hub takes "a,b" as two channels
+			if ch = strings.TrimSpace(ch); ch == "" {
+				continue
+			}
+			named = true
+			if !strings.Contains(ch, "*") && !g.cfg.IsPublic(ch) {
+				return false
+			}
 		}
 	}
-	if len(r.URL.Query()["channel"]) == 0 {
-		return g.cfg.IsPublic("default")
-	}
-	return true
+	return named || g.cfg.IsPublic("default")
 }
 
 // sameOrigin reports whether origin names the host the request was sent to, as a page the hub

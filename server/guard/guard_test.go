@@ -81,6 +81,8 @@ func TestCORS(t *testing.T) {
 		{"public events any origin", open, "GET", "/events?channel=news", "https://x.example", "", 200, "*", ""},
 		{"default channel public", open, "GET", "/events", "https://x.example", "", 200, "*", ""},
 		{"wildcard counts public", open, "GET", "/events?channel=*", "https://x.example", "", 200, "*", ""},
+		{"comma list all public", open, "GET", "/events?channel=news,sports", "https://x.example", "", 200, "*", ""},
+		{"comma list with a private one", open, "GET", "/events?channel=news,secret.b", "https://x.example", "", 200, "", ""},
 		{"private events no CORS", open, "GET", "/events?channel=news&channel=secret.a", "https://x.example", "", 200, "", ""},
 		{"stats any origin", open, "GET", "/stats", "https://x.example", "", 200, "*", ""},
 		{"cross-site publish refused", open, "POST", "/publish", "https://evil.example", "", 403, "", "--cors-origin"},
