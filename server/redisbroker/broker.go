@@ -291,8 +291,8 @@ type streamInfo struct {
 // needless herald.gap is better than a silent loss.
 func (s streamInfo) lostAfter(after server.ID) bool {
 	first := s.first
-	if first.IsZero() { // empty stream: everything up to last is gone
-		first = server.ID{Ms: s.last.Ms, Seq: s.last.Seq + 1}
+	if first.IsZero() { // empty stream: everything up to last is gone, nothing after it
+		first = s.last
 	}
 	return s.last.Less(after) || (after.Less(first) && s.removed) || after.Less(s.maxDeleted)
 }
