@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"time"
+	"unicode/utf8"
 )
 
 // Event is one dispatched server-sent event.
@@ -85,10 +86,9 @@ type Parser struct {
 	buf []byte
 	// The unread bytes are buf[start:end].
 	start, end int
-	// lf is the index of the next '\n' at or after start when lf >= start; otherwise
-	// buf[start:lfFrom] is known to hold no '\n' and the search goes on from lfFrom. Caching
-	// it keeps streams with CR line ends from rescanning the buffer for every line.
-	lf, lfFrom int
+	// lf and cr remember where the next '\n' and '\r' are, so each byte of the buffer is
+	// scanned for each of them at most once, whichever line ends the stream uses.
+	lf, cr finder
 	// err is the reader's error (returned once the buffered lines are used up) or a
 	// LimitError (returned at once and for good).
 	err     error
@@ -110,6 +110,9 @@ type Parser struct {
 }
 
 const (
+	// combineMax is the largest data that shares one allocation with a new event ID (the ID
+	// keeps that string alive for as long as it stays in effect, so only for small data).
+	combineMax = 4 << 10
 	minBufSize = 16
 	maxBufSize = 64 << 10 // initial buffer; grows only for lines longer than this
 )
@@ -131,7 +134,9 @@ func NewParser(r io.Reader, opts ...ParserOption) *Parser {
 // last event ID and retry value, as an EventSource does across reconnects.
 func (p *Parser) Reset(r io.Reader) {
 	p.rd = r
-	p.start, p.end, p.lf, p.lfFrom = 0, 0, -1, 0
+	p.start, p.end = 0, 0
+	p.lf.reset()
+	p.cr.reset()
 	p.err, p.empties = nil, 0
 	p.bomDone, p.skipLF = false, false
 	p.data, p.typ = p.data[:0], p.typ[:0]
@@ -212,28 +217,50 @@ func (p *Parser) line() ([]byte, error) {
 	}
 }
 
-// eol returns the index of the first '\r' or '\n' in buf[start:end], or -1. It runs two
-// bytes.IndexByte scans (vectorised) instead of one byte-at-a-time IndexAny.
+// eol returns the index of the first '\r' or '\n' in buf[start:end], or -1. It uses two
+// cached bytes.IndexByte scans (vectorised) instead of one byte-at-a-time IndexAny: in a
+// stream that uses only LF, the search for CR runs once per read, not once per line.
 func (p *Parser) eol() int {
-	lf := p.lf
-	if lf < p.start {
-		from := max(p.lfFrom, p.start)
-		if i := bytes.IndexByte(p.buf[from:p.end], '\n'); i >= 0 {
-			lf = from + i
-			p.lf = lf
-		} else {
-			lf = p.end
-			p.lfFrom = p.end
-		}
-	}
-	if i := bytes.IndexByte(p.buf[p.start:lf], '\r'); i >= 0 {
-		return p.start + i
-	}
-	if lf < p.end {
-		return lf
+	i := min(p.lf.next(p.buf, p.start, p.end, '\n'), p.cr.next(p.buf, p.start, p.end, '\r'))
+	if i < p.end {
+		return i
 	}
 	return -1
 }
+
+// finder caches the position of the next occurrence of one byte in the read buffer.
+type finder struct {
+	// at is the index of the next occurrence when at >= start; otherwise buf[start:from] is
+	// known not to hold the byte and a search goes on from there.
+	at, from int
+}
+
+// next returns the index of the first c in buf[start:end], or end when there is none.
+func (f *finder) next(buf []byte, start, end int, c byte) int {
+	if f.at >= start {
+		return f.at // the common case, kept small enough to be inlined
+	}
+	return f.search(buf, start, end, c)
+}
+
+func (f *finder) search(buf []byte, start, end int, c byte) int {
+	from := max(f.from, start)
+	if i := bytes.IndexByte(buf[from:end], c); i >= 0 {
+		f.at = from + i
+		return f.at
+	}
+	f.from = end
+	return end
+}
+
+// shift follows the buffer's contents moving n bytes to the front.
+func (f *finder) shift(n int) {
+	f.at -= n
+	f.from = max(f.from-n, 0)
+}
+
+// reset forgets everything: the buffer's contents are gone.
+func (f *finder) reset() { *f = finder{at: -1} }
 
 // fill reads more bytes, first making room by moving the unread bytes to the front and, when
 // one unfinished line fills the whole buffer, growing it (never beyond maxLine+1, because
@@ -244,12 +271,8 @@ func (p *Parser) fill() error {
 	}
 	if p.start > 0 {
 		n := copy(p.buf, p.buf[p.start:p.end])
-		if p.lf >= p.start {
-			p.lf -= p.start
-		} else {
-			p.lf = -1
-		}
-		p.lfFrom = max(p.lfFrom-p.start, 0)
+		p.lf.shift(p.start)
+		p.cr.shift(p.start)
 		p.start, p.end = 0, n
 	}
 	if p.end == len(p.buf) {
@@ -284,7 +307,9 @@ func (p *Parser) fail(which error) error {
 		e.Limit, e.Max = "MaxEventSize", p.maxEvent
 	}
 	p.err = e
-	p.start, p.end, p.lf, p.lfFrom = 0, 0, -1, 0
+	p.start, p.end = 0, 0
+	p.lf.reset()
+	p.cr.reset()
 	p.data = nil
 	return e
 }
@@ -347,14 +372,27 @@ func parseDigits(b []byte) (time.Duration, bool) {
 // dispatch ends an event at a blank line. It reports false when there is nothing to dispatch
 // (no data lines); the last event ID is updated either way.
 func (p *Parser) dispatch() (Event, bool) {
-	if string(p.id) != p.lastID {
-		p.lastID = decode(p.id)
-	}
+	newID := string(p.id) != p.lastID
 	if len(p.data) == 0 {
+		if newID {
+			p.lastID = decode(p.id)
+		}
 		p.typ = p.typ[:0]
 		return Event{}, false
 	}
-	ev := Event{Type: "message", Data: decode(p.data[:len(p.data)-1]), ID: p.lastID}
+	ev := Event{Type: "message"}
+	n := len(p.data) - 1 // without the last "\n"
+	if newID && n <= combineMax && utf8.Valid(p.data) && utf8.Valid(p.id) {
+		// One allocation for both strings: the data with the new id right behind it.
+		s := string(append(p.data[:n], p.id...))
+		ev.Data, p.lastID = s[:n], s[n:]
+	} else {
+		if newID {
+			p.lastID = decode(p.id)
+		}
+		ev.Data = decode(p.data[:n])
+	}
+	ev.ID = p.lastID
 	if len(p.typ) > 0 {
 		if string(p.typ) != p.lastType {
 			p.lastType = decode(p.typ)
