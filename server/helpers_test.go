@@ -201,8 +201,15 @@ func getJSON(t testing.TB, url string, v any) int {
 	return resp.StatusCode
 }
 
-// rawConn opens a TCP connection, sends a GET /events request and never reads.
+// rawConn opens a TCP connection with a tiny receive buffer, sends a GET /events request
+// and never reads (server/battery_test.go uses it too).
 func rawConn(t testing.TB, hubURL, query string) net.Conn {
+	t.Helper()
+	return rawConnBuf(t, hubURL, query, 4096)
+}
+
+// rawConnBuf is rawConn with a chosen receive buffer (0: the system's default).
+func rawConnBuf(t testing.TB, hubURL, query string, rcvbuf int) net.Conn {
 	t.Helper()
 	addr := strings.TrimPrefix(hubURL, "http://")
 	c, err := net.Dial("tcp", addr)
@@ -210,8 +217,8 @@ func rawConn(t testing.TB, hubURL, query string) net.Conn {
 		t.Fatal(err)
 	}
 	// A tiny receive buffer makes the kernel hold little for a reader that never reads.
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.SetReadBuffer(4096)
+	if tc, ok := c.(*net.TCPConn); ok && rcvbuf > 0 {
+		_ = tc.SetReadBuffer(rcvbuf)
 	}
 	fmt.Fprintf(c, "GET /events%s HTTP/1.1\r\nHost: %s\r\n\r\n", query, addr)
 	t.Cleanup(func() { c.Close() })
@@ -220,3 +227,5 @@ func rawConn(t testing.TB, hubURL, query string) net.Conn {
 
 // closeIdle drops the default client's idle keep-alive connections (they hold fds).
 func closeIdle() { http.DefaultClient.CloseIdleConnections() }
+
+func newReader(r io.Reader) *bufio.Reader { return bufio.NewReader(r) }
