@@ -110,7 +110,7 @@ func TestPublishForms(t *testing.T) {
 	s := th.open(t, "?channel=f")
 	s.expect(t, "herald.connected")
 	tests := []struct {
-		ctype, query, body string
+		ctype, query, body  string
 		wantEvent, wantData string
 	}{
 		{"application/json", "", `{"channel":"f","event":"e","data":"text"}`, "e", "text"},
