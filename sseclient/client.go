@@ -134,7 +134,9 @@ func (c *Client) attempt(ctx context.Context, p *Parser, yield func(Event, error
 		return attemptResult{fatal: true, err: fmt.Errorf("sseclient: cannot request %q: %w", c.URL, err)}
 	}
 	for name, values := range c.Header {
-		req.Header[name] = append([]string(nil), values...)
+		for _, v := range values {
+			req.Header.Add(name, v)
+		}
 	}
 	req.Header.Set("Accept", "text/event-stream")
 	req.Header.Set("Cache-Control", "no-cache")
@@ -159,13 +161,14 @@ func (c *Client) attempt(ctx context.Context, p *Parser, yield func(Event, error
 		return attemptResult{err: fmt.Errorf("sseclient: connecting to %s: %w", c.URL, err)}
 	}
 	defer resp.Body.Close()
-	if res := checkResponse(c.URL, resp, time.Now()); res != nil {
+	body := &idleReader{r: resp.Body, w: idle} // also bounds reading a refusal's body
+	if res := checkResponse(c.URL, resp, body, time.Now()); res != nil {
 		return *res
 	}
 
 	c.setState(State{Phase: Open})
 	opened := time.Now()
-	p.Reset(&idleReader{r: resp.Body, w: idle})
+	p.Reset(body)
 	delivered := false
 	for {
 		ev, err := p.Next()

@@ -126,7 +126,7 @@ func (e *HTTPError) hint() string {
 
 // checkResponse decides what a response means: nil for a usable event stream, otherwise how
 // the attempt ended. It reads at most a small snippet of a refused response's body.
-func checkResponse(url string, resp *http.Response, now time.Time) *attemptResult {
+func checkResponse(url string, resp *http.Response, body io.Reader, now time.Time) *attemptResult {
 	code := resp.StatusCode
 	switch {
 	case code == http.StatusNoContent:
@@ -136,15 +136,15 @@ func checkResponse(url string, resp *http.Response, now time.Time) *attemptResul
 		if mt, _, err := mime.ParseMediaType(ct); err == nil && mt == "text/event-stream" {
 			return nil
 		}
-		return &attemptResult{fatal: true, err: &HTTPError{URL: url, StatusCode: code, ContentType: ct, Body: snippet(resp.Body)}}
+		return &attemptResult{fatal: true, err: &HTTPError{URL: url, StatusCode: code, ContentType: ct, Body: snippet(body)}}
 	case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
 		err := fmt.Errorf("sseclient: %s answered %d %s", url, code, http.StatusText(code))
-		if s := snippet(resp.Body); s != "" {
+		if s := snippet(body); s != "" {
 			err = fmt.Errorf("%w: %s", err, s)
 		}
 		return &attemptResult{err: err, retryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), now)}
 	}
-	return &attemptResult{fatal: true, err: &HTTPError{URL: url, StatusCode: code, ContentType: resp.Header.Get("Content-Type"), Body: snippet(resp.Body)}}
+	return &attemptResult{fatal: true, err: &HTTPError{URL: url, StatusCode: code, ContentType: resp.Header.Get("Content-Type"), Body: snippet(body)}}
 }
 
 // snippet returns the start of a body on one line: the "error" member of a JSON error object
@@ -157,11 +157,11 @@ func snippet(r io.Reader) string {
 	if json.Unmarshal(b, &je) == nil && je.Error != "" {
 		return je.Error
 	}
-	s := strings.Join(strings.Fields(decode(b)), " ")
+	s := []rune(strings.Join(strings.Fields(decode(b)), " "))
 	if len(s) > 200 {
-		s = s[:200] + "..."
+		return string(s[:200]) + "..."
 	}
-	return s
+	return string(s)
 }
 
 // errServerClosed is why a stream that ended normally (EOF) is reconnected.

@@ -313,6 +313,30 @@ func TestClientReplacesIdleConnection(t *testing.T) {
 	}
 }
 
+// TestClientIdleTimeoutCoversRefusals checks that a refusal whose body never ends cannot
+// hang the client: reading the body's snippet is bounded by the idle timeout too.
+func TestClientIdleTimeoutCoversRefusals(t *testing.T) {
+	checkGoroutines(t)
+	stuck := func(code int) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(code)
+			fmt.Fprint(w, "partial body")
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		}
+	}
+	srv, seen := script(t, stuck(http.StatusBadGateway), stuck(http.StatusNotFound))
+	c, states := testClient(t, srv.URL)
+	c.IdleTimeout = 100 * time.Millisecond
+	_, err := collect(t, c, 0)
+	if err == nil || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "partial body") || len(*seen) != 2 {
+		t.Fatalf("error %v after %d requests; want the 404 with its partial body after one retry", err, len(*seen))
+	}
+	if d := delays(*states); len(d) != 1 {
+		t.Fatalf("delays %v, want one retry after the 502", d)
+	}
+}
+
 func TestClientKeepAliveCommentsKeepConnection(t *testing.T) {
 	checkGoroutines(t)
 	chatty := func(w http.ResponseWriter, r *http.Request) {
