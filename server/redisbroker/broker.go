@@ -74,8 +74,8 @@ var _ server.Broker = (*Broker)(nil)
 
 var setLoggerOnce sync.Once
 
-// New parses opts.URL and returns a broker. It does not need Redis to be reachable yet: a
-// node may start before Redis and reports unhealthy until it can connect.
+// New parses opts.URL and returns a broker. It does not contact Redis; the first call that
+// does (the hub's Last at start) says clearly when Redis cannot be reached.
 func New(opts Options) (*Broker, error) {
 	if opts.URL == "" {
 		return nil, errors.New("redis URL is empty; pass --redis redis://HOST:6379/0")
