@@ -68,6 +68,9 @@ func TestDashboardResumes(t *testing.T) {
 	b.WaitFor("the status to say reconnecting", `['stopped', 'reconnecting', 'connecting'].includes(document.getElementById('status').dataset.phase)
 	  && /reconnecting|connecting/i.test(document.getElementById('status-text').textContent)`, pageState, 10*time.Second)
 
+	shots := t.TempDir()
+	b.Screenshot(shots, "dashboard-hub-down-360-light.png", 360, "light")
+
 	// A new hub on the same port and key; publish at once, most likely before the page is back.
 	restartHub(t, hub)
 	publish("after-1")
@@ -77,6 +80,8 @@ func TestDashboardResumes(t *testing.T) {
 	shown("after-1", "after-2", "after-3")
 	b.WaitFor("the gap line", fmt.Sprintf(`%s.some(s => s.startsWith('Some events were missed'))`, logTexts), pageState, 5*time.Second)
 	assertOnce(t, b, run, map[string]int{"before-1": 0, "away-1": 1, "away-2": 1, "after-1": 1, "after-2": 1, "after-3": 1})
+
+	b.Screenshot(shots, "dashboard-resumed-1280-dark.png", 1280, "dark")
 
 	// While the hub was down the browser logged refused connections; anything else is a bug.
 	for _, p := range b.Problems() {

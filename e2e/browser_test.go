@@ -7,9 +7,11 @@ package e2e
 // and desktop widths in light and dark (screenshots under HERALD_ARTIFACTS).
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -184,6 +186,35 @@ func TestDashboardLive(t *testing.T) {
 		}
 		b.Do(5*time.Second, chromedp.Click(chromedp.CSS(`.chip[data-name="*"]`)))
 		b.WaitFor("the subscription back to everything", `JSON.stringify(window.herald.channels) === '["*"]' && document.getElementById('status').dataset.phase === 'live'`, pageState, 10*time.Second)
+	})
+
+	t.Run("a burst of 1000 events keeps the log bounded", func(t *testing.T) {
+		before := Eval[int](b, `window.herald.received`)
+		batch := make([]map[string]any, 1000)
+		for i := range batch {
+			batch[i] = map[string]any{"channel": "e2e-burst", "event": "message", "data": map[string]any{"message": fmt.Sprintf("burst %d %s", i, run)}}
+		}
+		body, _ := json.Marshal(batch)
+		req, _ := http.NewRequest(http.MethodPost, hub.URL+"/publish", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+hub.Key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("POST /publish with 1000 events: %s", resp.Status)
+		}
+		start := time.Now()
+		b.WaitFor("all 1000 events", fmt.Sprintf(`window.herald.received >= %d && %s[0] === %q`, before+1000, logTexts, "burst 999 "+run), pageState, 20*time.Second)
+		t.Logf("the page received and rendered 1000 events %v after the publish answered", time.Since(start).Round(time.Millisecond))
+		if n := Eval[int](b, `document.querySelectorAll('#log .entry').length`); n > 500 {
+			t.Errorf("the log shows %d entries, want at most 500", n)
+		}
+		if got := Eval[string](b, `document.getElementById('log-count').textContent`); !strings.HasSuffix(got, "of 500 events") && got != "500 events" {
+			t.Errorf("the log counter says %q, want it to keep 500 events", got)
+		}
 	})
 
 	t.Run("screenshots", func(t *testing.T) {

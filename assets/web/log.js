@@ -12,6 +12,14 @@ export const MAX_ENTRIES = 500;
 const NO_STOCKS = '!stocks';
 const FILTER_KEY = 'herald.logFilter';
 
+// What the hub's herald.gap reasons mean for the person reading the log.
+const GAP_REASONS = {
+  trimmed: 'the hub no longer keeps them (it restarted, or they are older than its history)',
+  'unknown-id': 'the hub does not know the last event this page saw',
+  unavailable: 'the hub could not read its history',
+  slow: 'this page fell behind the stream',
+};
+
 const NOTICES = {
   'herald.shutdown': 'Hub stopped, reconnecting…',
 };
@@ -36,7 +44,8 @@ export function classify(type, parsed) {
 export function preview(type, data, parsed) {
   if (type === 'herald.gap') {
     const n = parsed && Number(parsed.missed) > 0 ? ` (${parsed.missed})` : '';
-    return `Some events were missed${n}: the hub no longer had them. Newer events follow.`;
+    const why = GAP_REASONS[parsed && parsed.reason] || (n ? 'this page fell behind' : 'the hub no longer had them');
+    return `Some events were missed${n}: ${why}. Newer events follow.`;
   }
   if (NOTICES[type]) return NOTICES[type];
   if (type === 'herald.connected') {
