@@ -59,7 +59,8 @@ func (s *securityFlags) apply(cfg *server.Config, key string) error {
 	pol := auth.NewPolicy(key, opts)
 	s.guard = guard.New(guard.Config{
 		CORSOrigins: s.corsOrigins, IsPublic: pol.IsPublic,
-		Connect: s.connect, PublishPerToken: s.publish, PublishPerIP: s.publish,
+		ValidToken: func(tok string) bool { _, err := auth.Verify(key, tok); return err == nil },
+		Connect:    s.connect, PublishPerToken: s.publish, PublishPerIP: s.publish,
 	})
 	cfg.Auth = pol
 	cfg.Middleware = s.guard.Middleware

@@ -33,6 +33,10 @@ type Config struct {
 	// IsPublic reports whether a channel needs no token to read; nil means every channel is
 	// public. It decides whether GET /events gets the default "*" CORS header.
 	IsPublic func(channel string) bool
+	// ValidToken, when set, tells whether a token is genuine; only genuine tokens get a
+	// per-token bucket, so a flood of made-up tokens cannot crowd real ones out of the
+	// limiter's table (they still count against their IP). nil counts every token.
+	ValidToken func(token string) bool
 
 	// Limits for new /events connections per client IP, and /publish requests per token and
 	// per client IP. A zero Rate disables that limit.

@@ -161,3 +161,20 @@ func TestDefaultConfig(t *testing.T) {
 		t.Fatal("default limits are off")
 	}
 }
+
+func TestForgedTokensGetNoBucket(t *testing.T) {
+	c := &clock{t: time.Unix(1_800_000_000, 0)}
+	g := New(Config{PublishPerToken: Limit{Rate: 1, Burst: 1}, Now: c.now, ValidToken: func(tok string) bool { return tok == "real" }})
+	for i := range 50 {
+		serve(g, req("POST", "/publish", "10.0.0.1", "forged-"+strconv.Itoa(i)))
+	}
+	if n := g.Stats().TrackedClients; n != 0 {
+		t.Fatalf("forged tokens made %d buckets", n)
+	}
+	if w := serve(g, req("POST", "/publish", "10.0.0.1", "real")); w.Code != 200 {
+		t.Fatalf("real token: %d", w.Code)
+	}
+	if w := serve(g, req("POST", "/publish", "10.0.0.1", "real")); w.Code != 429 {
+		t.Fatalf("real token over its burst: %d, want 429", w.Code)
+	}
+}
