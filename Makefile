@@ -2,7 +2,8 @@
 # parts (about 7 minutes on 2 cores); later builds take seconds.
 
 GO      ?= go
-FYNE    ?= $(GO) run fyne.io/tools/cmd/fyne@v1.7.2
+FYNE    ?= bin/fyne
+FYNE_TOOLS_VERSION ?= v1.7.2
 VERSION ?= $(shell sed -n 's/^ *Version = "\(.*\)"/\1/p' FyneApp.toml)
 
 .PHONY: build build-nogui run test test-app package clean
@@ -30,9 +31,17 @@ test-app:
 
 ## package: Herald.tar.xz with the binary, a .desktop entry and the icon (fyne package; a
 ## cold build of its own, about 10 minutes). It bumps Build in FyneApp.toml.
-package:
+package: $(FYNE)
 	$(FYNE) package -os linux -release
 	@ls -la Herald.tar.xz
+
+## bin/fyne: the fyne CLI, built in a scratch module so it stays out of go.mod (the module
+## proxy here refuses `go install ...@latest` and `go run ...@version`, not `go get -tool`)
+bin/fyne:
+	@mkdir -p bin
+	d=$$(mktemp -d) && cd $$d && $(GO) mod init fynetool >/dev/null 2>&1 && \
+	  $(GO) get -tool fyne.io/tools/cmd/fyne@$(FYNE_TOOLS_VERSION) && \
+	  $(GO) build -o $(CURDIR)/bin/fyne fyne.io/tools/cmd/fyne && rm -rf $$d
 
 clean:
 	rm -rf bin Herald.tar.xz

@@ -271,7 +271,7 @@ func (d *desktop) updateStatus() {
 			live++
 		}
 	}
-	d.status.SetText(fmt.Sprintf("%s   ·   %d of %d feeds live   ·   %d events/s", hub, live, total, d.rate.perSecond(time.Now())))
+	d.status.SetText(fmt.Sprintf("%s   ·   %d of %d feeds live   ·   %s events/s", hub, live, total, formatRate(d.rate.perSecond(time.Now()))))
 }
 
 func (d *desktop) keepWindowSize() {
@@ -291,36 +291,42 @@ func (d *desktop) shutdown() {
 	d.hub.Stop()
 }
 
-// rateMeter counts events per second over the last full second.
+// rateMeter counts events per second, averaged over the last few whole seconds so bursty
+// feeds (a demo tick once a second) read steadily.
 type rateMeter struct {
-	mu        sync.Mutex
-	sec       int64
-	cur, last int
+	mu   sync.Mutex
+	secs [8]int64 // the second each bucket counts
+	n    [8]int
 }
+
+const rateWindow = 5 // seconds averaged
 
 func (r *rateMeter) add(n int, now time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := now.Unix()
-	if s != r.sec {
-		if s == r.sec+1 {
-			r.last = r.cur
-		} else {
-			r.last = 0
-		}
-		r.sec, r.cur = s, 0
+	i := s % int64(len(r.n))
+	if r.secs[i] != s {
+		r.secs[i], r.n[i] = s, 0
 	}
-	r.cur += n
+	r.n[i] += n
 }
 
-func (r *rateMeter) perSecond(now time.Time) int {
+func (r *rateMeter) perSecond(now time.Time) float64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	switch now.Unix() {
-	case r.sec:
-		return r.last
-	case r.sec + 1:
-		return r.cur
+	total := 0
+	for s := now.Unix() - rateWindow; s < now.Unix(); s++ {
+		if i := s % int64(len(r.n)); r.secs[i] == s {
+			total += r.n[i]
+		}
 	}
-	return 0
+	return float64(total) / rateWindow
+}
+
+func formatRate(r float64) string {
+	if r < 10 {
+		return fmt.Sprintf("%.1f", r)
+	}
+	return fmt.Sprintf("%.0f", r)
 }

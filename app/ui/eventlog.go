@@ -254,7 +254,7 @@ func (l *EventLog) ShowEvent(e model.Event) {
 		fyne.CurrentApp().Clipboard().SetContent(e.Data)
 	})
 	content := container.NewBorder(meta, container.NewHBox(cp), nil, nil, container.NewVScroll(body))
-	d := dialog.NewCustom(e.Type, "Close", content, l.win)
+	d := dialog.NewCustom(e.Type+" from "+e.Feed, "Close", content, l.win)
 	d.Resize(fyne.NewSize(620, 460))
 	d.Show()
 }

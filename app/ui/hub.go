@@ -33,6 +33,7 @@ type HubPanel struct {
 	urls          *fyne.Container
 	qr            *canvas.Image
 	shownURLs     string
+	lastInvite    *widget.Button // the open invite dialog's button, for tests
 }
 
 // NewHubPanel returns the hub panel; call Refresh every second or so for live counts.
@@ -182,17 +183,25 @@ func (p *HubPanel) inviteDialog() {
 	pub.SetText("alerts, chat")
 	sub.SetText("*")
 	ttl.SetSelected("24h")
-	link := widget.NewEntry()
-	link.Disable()
+	intro := widget.NewLabel("The link opens this hub's dashboard with a token; in Herald, paste it into Add feed.")
+	intro.Wrapping = fyne.TextWrapWord
+	intro.Importance = widget.LowImportance
+	link := widget.NewLabel("")
+	link.Selectable = true
+	link.Wrapping = fyne.TextWrapBreak
+	link.TextStyle = fyne.TextStyle{Monospace: true}
 	qr := canvas.NewImageFromResource(nil)
 	qr.FillMode = canvas.ImageFillContain
-	qr.SetMinSize(fyne.NewSize(180, 180))
+	qr.SetMinSize(fyne.NewSize(150, 150))
 	errL := widget.NewLabel("")
 	errL.Importance = widget.DangerImportance
 	errL.Wrapping = fyne.TextWrapWord
+	copyBtn := widget.NewButtonWithIcon("Copy link", theme.ContentCopyIcon(), func() { fyne.CurrentApp().Clipboard().SetContent(link.Text) })
+	result := container.NewBorder(nil, nil, nil, qr, container.NewVBox(link, container.NewHBox(copyBtn)))
+	result.Hide()
 	mint := widget.NewButtonWithIcon("Create link", theme.MailSendIcon(), nil)
 	mint.Importance = widget.HighImportance
-	copyBtn := widget.NewButtonWithIcon("Copy link", theme.ContentCopyIcon(), func() { fyne.CurrentApp().Clipboard().SetContent(link.Text) })
+	var content *fyne.Container
 	mint.OnTapped = func() {
 		d, _ := time.ParseDuration(ttl.Selected)
 		l, err := p.Invite(pub.Text, sub.Text, d)
@@ -206,12 +215,15 @@ func (p *HubPanel) inviteDialog() {
 			qr.Resource = res
 			qr.Refresh()
 		}
+		result.Show()
+		content.Refresh() // lay the parent out again now that the link has room
 	}
 	form := widget.NewForm(widget.NewFormItem("May publish to", pub), widget.NewFormItem("May read", sub), widget.NewFormItem("Valid for", ttl))
-	content := container.NewVBox(form, container.NewHBox(mint), errL, link, container.NewHBox(copyBtn), qr)
+	content = container.NewVBox(intro, form, container.NewHBox(layout.NewSpacer(), mint), errL, result)
 	d := dialog.NewCustom("Invite a teammate", "Close", content, p.win)
-	d.Resize(fyne.NewSize(560, 560))
+	d.Resize(fyne.NewSize(560, 600))
 	d.Show()
+	p.lastInvite = mint
 }
 
 // Plural formats n with its noun, e.g. "1 connection", "3 connections".

@@ -1,0 +1,68 @@
+package ui
+
+import (
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/heraldhq/herald/app/model"
+)
+
+// TestCaptureDialogs renders the dialogs with Fyne's software painter and, when
+// HERALD_SHOTS_DIR is set, writes them there as PNGs to look at (light and dark). Without
+// the variable it still checks that each dialog renders a non-empty image.
+func TestCaptureDialogs(t *testing.T) {
+	dir := os.Getenv("HERALD_SHOTS_DIR")
+	for _, variant := range []string{"light", "dark"} {
+		a := test.NewTempApp(t)
+		a.Settings().SetTheme(Theme{Variant: variant})
+		for _, c := range []struct {
+			name string
+			open func(w fyne.Window)
+		}{
+			{"event", func(w fyne.Window) {
+				l := model.NewLog(10)
+				el := NewEventLog(l, w, model.Filter{})
+				w.SetContent(el.Object())
+				el.ShowEvent(model.Event{Time: time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC), Feed: "CI", Type: "alert", ID: "1795323437467-12",
+					Data: `{"level":"critical","title":"Build failed","message":"main #812 failed on the test step","commit":"4f2a9c1","tests":{"passed":412,"failed":3}}`})
+			}},
+			{"addfeed", func(w fyne.Window) {
+				p := NewFeedsPanel(&fakeFeeds{}, w)
+				w.SetContent(p.Object())
+				p.EditDialog(model.FeedConfig{Enabled: true})
+			}},
+			{"invite", func(w fyne.Window) {
+				p := NewHubPanel(&fakeHub{s: model.HubSettings{Enabled: true, Port: 7878, LAN: true}, st: model.HubStatus{Running: true, URLs: []string{"http://127.0.0.1:7878", "http://192.168.1.5:7878"}}}, w)
+				w.SetContent(p.Object())
+				p.inviteDialog()
+				test.Tap(p.lastInvite)
+			}},
+		} {
+			w := test.NewTempWindow(t, widget.NewLabel(""))
+			w.Resize(fyne.NewSize(1000, 700))
+			c.open(w)
+			img := w.Canvas().Capture()
+			if b := img.Bounds(); b.Dx() < 500 || b.Dy() < 400 {
+				t.Fatalf("%s: captured %v", c.name, b)
+			}
+			if dir == "" {
+				continue
+			}
+			f, err := os.Create(filepath.Join(dir, "desktop-dialog-"+c.name+"-"+variant+".png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := png.Encode(f, img); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+		}
+	}
+}
