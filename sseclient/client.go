@@ -150,7 +150,7 @@ func (c *Client) attempt(ctx context.Context, p *Parser, yield func(Event, error
 	// The idle watchdog covers the wait for the response headers too: a server that
 	// accepts the connection and then says nothing is as dead as one that stops mid-stream.
 	idle := newIdleWatch(orDefault(c.IdleTimeout, DefaultIdleTimeout), cancel)
-	defer idle.stop()
+	defer idle.disarm()
 	idle.arm()
 	resp, err := c.httpClient().Do(req)
 	idle.disarm()
@@ -233,20 +233,21 @@ func newIdleWatch(timeout time.Duration, cancel context.CancelFunc) *idleWatch {
 	return w
 }
 
+// arm starts (or restarts) the countdown: the client is about to wait for bytes.
 func (w *idleWatch) arm() {
 	if w.timer != nil {
 		w.timer.Reset(w.timeout)
 	}
 }
 
+// disarm stops the countdown: bytes arrived or the client stopped waiting.
 func (w *idleWatch) disarm() {
 	if w.timer != nil {
 		w.timer.Stop()
 	}
 }
 
-func (w *idleWatch) stop() { w.disarm() }
-
+// err is why the watch cancelled the connection.
 func (w *idleWatch) err(url string) error {
 	return fmt.Errorf("sseclient: no bytes from %s for %v (not even a keep-alive comment); replacing the connection", url, w.timeout)
 }

@@ -45,6 +45,7 @@ type LimitError struct {
 	err   error
 }
 
+// Error says which cap the stream passed and what to do about it.
 func (e *LimitError) Error() string {
 	what := "a line is longer than"
 	if e.err == ErrEventTooLarge {
@@ -243,6 +244,7 @@ func (f *finder) next(buf []byte, start, end int, c byte) int {
 	return f.search(buf, start, end, c)
 }
 
+// search is next's slow path: scan the part of the buffer not searched yet.
 func (f *finder) search(buf []byte, start, end int, c byte) int {
 	from := max(f.from, start)
 	if i := bytes.IndexByte(buf[from:end], c); i >= 0 {

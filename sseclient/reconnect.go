@@ -92,6 +92,7 @@ type HTTPError struct {
 	Body string
 }
 
+// Error says what the server answered, with the start of its body, and how to fix it.
 func (e *HTTPError) Error() string {
 	var b strings.Builder
 	if e.StatusCode == http.StatusOK {
