@@ -81,8 +81,25 @@ func TestDesktopApp(t *testing.T) {
 	if items["Pause notifications"].toggle != 0 || items["Hub on"].toggle != 1 {
 		t.Errorf("first run: pause %d hub %d, want 0 and 1", items["Pause notifications"].toggle, items["Hub on"].toggle)
 	}
+	// A flood of 1,000 events/s must not freeze the window: the tray click is handled on the
+	// UI goroutine, so its toggle changing proves the app still responds. Memory stays flat
+	// because the log is a ring.
+	rssBefore := rssKiB(t, app.Cmd.Process.Pid)
+	flooded := make(chan error, 1)
+	floodCtx, floodCancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer floodCancel()
+	go func() { flooded <- flood(floodCtx, url, key, 5, 1000) }()
 	clickTray(t, desk.conn, item, items["Pause notifications"].id)
-	waitTrayToggle(t, desk.conn, item, "Pause notifications", 1, 10*time.Second)
+	waitTrayToggle(t, desk.conn, item, "Pause notifications", 1, 15*time.Second)
+	if err := <-flooded; err != nil {
+		t.Fatalf("flood: %v", err)
+	}
+	rssAfter := rssKiB(t, app.Cmd.Process.Pid)
+	t.Logf("RSS before the flood %d MiB, after 5,000 events %d MiB", rssBefore>>10, rssAfter>>10)
+	if rssAfter-rssBefore > 200<<10 {
+		t.Errorf("RSS grew by %d MiB during a 5,000-event flood", (rssAfter-rssBefore)>>10)
+	}
+	screenshot(t, display, "desktop-flood.png", 500, 20*time.Second)
 	app.Stop()
 	if app.Cmd.ProcessState.ExitCode() != 0 {
 		t.Errorf("the app exited with %v after SIGINT:\n%s", app.Cmd.ProcessState, app.Output())
@@ -389,4 +406,59 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	defer out.Close()
 	io.Copy(out, in)
+}
+
+// flood publishes perSecond events a second for seconds seconds, in batches of 100 every
+// 100 ms (bounded in count and time).
+func flood(ctx context.Context, url, key string, seconds, perSecond int) error {
+	batch := perSecond / 10
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	n := 0
+	for i := 0; i < seconds*10; i++ {
+		msgs := make([]map[string]any, batch)
+		for j := range msgs {
+			n++
+			msgs[j] = map[string]any{"channel": "flood", "event": "message", "data": fmt.Sprintf("flood event %d", n)}
+		}
+		body, _ := json.Marshal(msgs)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url+"/publish", strings.NewReader(string(body)))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("publish batch %d: %s", i, resp.Status)
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// rssKiB returns a process's resident memory in KiB.
+func rssKiB(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			return kb
+		}
+	}
+	t.Fatalf("no VmRSS in /proc/%d/status", pid)
+	return 0
 }

@@ -22,7 +22,7 @@ const (
 var columns = []struct {
 	title string
 	width float32
-}{{"Time", 92}, {"Feed", 120}, {"Event", 140}, {"ID", 150}, {"Data", 620}}
+}{{"Time", 92}, {"Feed", 120}, {"Event", 140}, {"ID", 172}, {"Data", 600}}
 
 // EventLog is the virtualised event table with its filter bar.
 type EventLog struct {
