@@ -40,7 +40,13 @@ export class Stream {
     this.attempt = 0;
     this.errorsSinceOpen = 0;
     this.hubStopping = false;
-    this.lastId = load(sessionStorage, LAST_ID_KEY, '');
+    // The last id is kept with the channels it belongs to: {channels: "a b", id}.
+    let saved = {};
+    try {
+      saved = JSON.parse(load(sessionStorage, LAST_ID_KEY, '{}')) || {};
+    } catch { /* start fresh */ }
+    this.savedFor = typeof saved.channels === 'string' ? saved.channels : '';
+    this.lastId = typeof saved.id === 'string' ? saved.id : '';
     this.listener = (e) => this.dispatch(e);
     window.addEventListener('offline', () => this.goOffline());
     window.addEventListener('online', () => this.reconnectNow());
@@ -49,6 +55,14 @@ export class Stream {
   /** Subscribes to the given channels and patterns (reconnecting when they changed). */
   subscribe(channels) {
     this.channels = channels.length ? channels : ['*'];
+    // Resuming is for the same subscription (a reload, a restart). A different set of
+    // channels starts at "now": replaying everything the new channels had since the last
+    // id could be the hub's whole history at once.
+    if (this.channels.join(' ') !== this.savedFor) {
+      this.lastId = '';
+      this.savedFor = this.channels.join(' ');
+      save(sessionStorage, LAST_ID_KEY, null);
+    }
     this.reconnectNow();
   }
 
@@ -119,7 +133,7 @@ export class Stream {
     if (e.currentTarget !== this.es) return;
     if (e.lastEventId) {
       this.lastId = e.lastEventId;
-      save(sessionStorage, LAST_ID_KEY, this.lastId);
+      save(sessionStorage, LAST_ID_KEY, JSON.stringify({ channels: this.savedFor, id: this.lastId }));
     }
     if (e.type === 'herald.shutdown') {
       this.hubStopping = true;
