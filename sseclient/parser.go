@@ -58,7 +58,7 @@ type Parser struct {
 const (
 	// combineMax is the largest data that shares one allocation with a new event ID (the ID
 	// keeps that string alive for as long as it stays in effect, so only for small data).
-	combineMax = 4 << 10
+	combineMax = 64 << 10
 	minBufSize = 16
 	maxBufSize = 64 << 10 // initial buffer; grows only for lines longer than this
 )
