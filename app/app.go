@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
+	"github.com/heraldhq/herald/app/notify"
 	"github.com/heraldhq/herald/assets"
 	"github.com/heraldhq/herald/server/auth"
 )
@@ -95,7 +96,7 @@ func Run(args []string) int {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	d := newDesktop(ctx, a, key, opts, log)
+	d := newDesktop(ctx, a, key, opts, log, notify.NewAsync(ctx, notify.NewBeeep("Herald", assets.Icon), log))
 
 	// Ctrl-C and SIGTERM quit like the tray's Quit, so preferences are saved.
 	sig := make(chan os.Signal, 1)

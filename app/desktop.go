@@ -56,8 +56,10 @@ type desktop struct {
 	wg sync.WaitGroup
 }
 
-func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slog.Logger) *desktop {
-	d := &desktop{ctx: ctx, app: a, log: log, visible: true,
+// newDesktop builds the app on a (a real app, or Fyne's test app) and starts the hub, the
+// feeds and the batcher; they stop when ctx ends and shutdown is called.
+func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slog.Logger, n notify.Notifier) *desktop {
+	d := &desktop{ctx: ctx, app: a, log: log, visible: true, notify: n,
 		events: model.NewLog(model.DefaultLogCap), stocks: model.NewStocks(),
 		batch: model.NewBatcher[model.Event](model.DefaultLogCap)}
 	d.prefs = loadPrefs(a, log)
@@ -74,7 +76,6 @@ func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slo
 	d.prefs.set(s)
 	a.Settings().SetTheme(ui.Theme{Variant: s.Theme})
 	d.engine = &model.Engine{Rules: s.Rules, PriceAlerts: s.PriceAlerts, DND: s.DND}
-	d.notify = notify.NewAsync(ctx, notify.NewBeeep("Herald", assets.Icon), log)
 
 	// The window first: Fyne wants it before any widget.
 	d.win = a.NewWindow("Herald")

@@ -93,7 +93,7 @@ func TestSettingsRoundTrip(t *testing.T) {
 	if d, err := DecodeSettings("{not json"); err == nil || !d.Hub.Demo {
 		t.Errorf("broken settings should give defaults and an error: %v", err)
 	}
-	if d, _ := DecodeSettings(""); !d.Hub.Enabled || !d.Hub.Demo || !d.OwnFeed || len(d.Rules) != 2 {
+	if d, _ := DecodeSettings(""); !d.Hub.Enabled || !d.Hub.Demo || len(d.Rules) != 2 {
 		t.Errorf("first run defaults: %+v", d)
 	}
 }

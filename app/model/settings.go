@@ -25,7 +25,6 @@ type Settings struct {
 	PriceAlerts []PriceAlert `json:"priceAlerts"`
 	DND         bool         `json:"dnd"`
 	Hub         HubSettings  `json:"hub"`
-	OwnFeed     bool         `json:"ownFeed"` // subscribe to the own hub
 	Width       float32      `json:"width"`
 	Height      float32      `json:"height"`
 	Tab         string       `json:"tab"`
@@ -37,11 +36,10 @@ type Settings struct {
 // DefaultSettings is the first run: the hub on with the demo, the app subscribed to it.
 func DefaultSettings() Settings {
 	return Settings{
-		Rules:   DefaultRules(),
-		Hub:     HubSettings{Enabled: true, Port: DefaultHubPort, Demo: true},
-		OwnFeed: true,
-		Width:   1180,
-		Height:  760,
+		Rules:  DefaultRules(),
+		Hub:    HubSettings{Enabled: true, Port: DefaultHubPort, Demo: true},
+		Width:  1180,
+		Height: 760,
 	}
 }
 

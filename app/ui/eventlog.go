@@ -78,8 +78,8 @@ func NewEventLog(log *model.Log, win fyne.Window, initial model.Filter) *EventLo
 
 	l.feedSel = widget.NewSelect([]string{allFeeds}, func(s string) { l.setFilter(func(f *model.Filter) { f.Feed = unAll(s, allFeeds) }) })
 	l.typeSel = widget.NewSelect([]string{allTypes}, func(s string) { l.setFilter(func(f *model.Filter) { f.Type = unAll(s, allTypes) }) })
-	l.feedSel.SetSelected(orAll(initial.Feed, allFeeds))
-	l.typeSel.SetSelected(orAll(initial.Type, allTypes))
+	l.selectIn(l.feedSel, initial.Feed, allFeeds)
+	l.selectIn(l.typeSel, initial.Type, allTypes)
 	l.search = widget.NewEntry()
 	l.search.SetPlaceHolder("Search feed, event, id or data…")
 	l.search.ActionItem = widget.NewIcon(theme.SearchIcon())
@@ -136,9 +136,25 @@ func (l *EventLog) setFilter(change func(*model.Filter)) {
 
 // SetFilter applies a filter as if the user had picked it.
 func (l *EventLog) SetFilter(f model.Filter) {
-	l.feedSel.SetSelected(orAll(f.Feed, allFeeds))
-	l.typeSel.SetSelected(orAll(f.Type, allTypes))
+	l.selectIn(l.feedSel, f.Feed, allFeeds)
+	l.selectIn(l.typeSel, f.Type, allTypes)
 	l.search.SetText(f.Text)
+}
+
+// selectIn selects v (all when empty), adding it to the choices first: a kept filter may
+// name a feed or type that has not sent anything yet in this run.
+func (l *EventLog) selectIn(s *widget.Select, v, all string) {
+	s.SetOptions(withChoice(s.Options, orAll(v, all)))
+	s.SetSelected(orAll(v, all))
+}
+
+func withChoice(opts []string, v string) []string {
+	for _, o := range opts {
+		if o == v {
+			return opts
+		}
+	}
+	return append(opts, v)
 }
 
 // TogglePause freezes or unfreezes the table; events keep arriving in the log meanwhile.
@@ -178,8 +194,8 @@ func (l *EventLog) Refresh() {
 	l.seen = seq
 	l.rows = l.log.View(l.filter, 0)
 	feeds, types := l.log.Facets()
-	l.feedSel.SetOptions(append([]string{allFeeds}, feeds...))
-	l.typeSel.SetOptions(append([]string{allTypes}, types...))
+	l.feedSel.SetOptions(withChoice(append([]string{allFeeds}, feeds...), orAll(l.filter.Feed, allFeeds)))
+	l.typeSel.SetOptions(withChoice(append([]string{allTypes}, types...), orAll(l.filter.Type, allTypes)))
 	l.table.Refresh()
 	l.updateStatus(paused, pending)
 }
