@@ -27,7 +27,9 @@ type Client struct {
 	// Header holds extra request headers, sent on every attempt (and kept across redirects
 	// to the same host).
 	Header http.Header
-	// Token, when set, is sent as "Authorization: Bearer <Token>".
+	// Token, when set, is sent as "Authorization: Bearer <Token>". Like any Authorization
+	// header, net/http drops it on a redirect to another host, so a token never leaks to a
+	// server it was not meant for.
 	Token string
 	// LastEventID is the ID to resume after on the first connection (sent as
 	// Last-Event-ID); later connections send the stream's own last event ID.

@@ -1,6 +1,3 @@
-// Package sseclient is a client for Server-Sent Events (SSE): a streaming parser that follows
-// the WHATWG HTML "Server-sent events" interpretation rules exactly, and a Client that
-// subscribes to a stream and reconnects by itself like a browser's EventSource (and better).
 package sseclient
 
 import (
