@@ -61,7 +61,12 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err, http.StatusServiceUnavailable)
 		return
 	}
-	defer h.subs.remove(s, ip)
+	handedOff := false
+	defer func() {
+		if !handedOff {
+			h.subs.remove(s, ip)
+		}
+	}()
 	s.g = g
 	s.m = g
 	if allow != nil {
@@ -96,8 +101,18 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	h.subs.setWriter(s, sw)
 	h.log.Debug("subscriber connected", "conn", s.id, "channels", patterns, "remote", r.RemoteAddr)
-	reason := s.run(pre)
-	h.log.Debug("subscriber left", "conn", s.id, "reason", reason)
+	if _, ok := sw.(*hijacked); ok {
+		// Run the stream in a goroutine of its own and return, so net/http drops this
+		// connection's request, response and bufio buffers (about 10 KB): an idle stream
+		// then costs one small goroutine and its socket.
+		handedOff = true
+		go func() {
+			defer h.subs.remove(s, ip)
+			h.log.Debug("subscriber left", "conn", s.id, "reason", s.run(pre))
+		}()
+		return
+	}
+	h.log.Debug("subscriber left", "conn", s.id, "reason", s.run(pre))
 }
 
 // openStream starts the response. On HTTP/1.x it takes over the connection, so the stream
