@@ -126,7 +126,7 @@ func TestSubscribeExitCodes(t *testing.T) {
 	}{
 		{"204 stops", []string{gone.URL}, 0, "closed"},
 		{"404 fails", []string{notFound.URL}, 1, "unknown path; subscribe at /events"},
-		{"timeout", []string{"--timeout", "200ms", hang.URL}, 0, "open"},
+		{"timeout", []string{"--timeout", "300ms", hang.URL}, 0, "connecting"},
 		{"no URL", nil, 2, "give the stream's URL"},
 		{"two URLs", []string{"http://a/", "http://b/"}, 2, "give one URL"},
 		{"not http", []string{"ftp://x/"}, 2, "not an http(s) URL"},

@@ -193,7 +193,7 @@ func TestClientReplacesIdleConnection(t *testing.T) {
 	}
 	srv, seen := script(t, hang, body("data: after\n\n"))
 	c, states := testClient(t, srv.URL)
-	c.IdleTimeout = 100 * time.Millisecond
+	c.IdleTimeout = 300 * time.Millisecond
 	got, err := collect(t, c, 2)
 	if err != nil || len(got) != 2 || got[1] != ev("message", "after", "1") {
 		t.Fatalf("got %q, %v", got, err)
@@ -220,7 +220,7 @@ func TestClientIdleTimeoutCoversRefusals(t *testing.T) {
 	}
 	srv, seen := script(t, stuck(http.StatusBadGateway), stuck(http.StatusNotFound))
 	c, states := testClient(t, srv.URL)
-	c.IdleTimeout = 100 * time.Millisecond
+	c.IdleTimeout = 300 * time.Millisecond
 	_, err := collect(t, c, 0)
 	if err == nil || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "partial body") || len(*seen) != 2 {
 		t.Fatalf("error %v after %d requests; want the 404 with its partial body after one retry", err, len(*seen))
@@ -243,7 +243,7 @@ func TestClientKeepAliveCommentsKeepConnection(t *testing.T) {
 	}
 	srv, seen := script(t, chatty)
 	c, _ := testClient(t, srv.URL)
-	c.IdleTimeout = 250 * time.Millisecond
+	c.IdleTimeout = time.Second
 	if got, err := collect(t, c, 1); err != nil || len(got) != 1 || len(*seen) != 1 {
 		t.Fatalf("got %q, %v after %d requests; want one event on the first connection", got, err, len(*seen))
 	}
