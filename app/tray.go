@@ -45,6 +45,10 @@ func (d *desktop) setupTray() {
 	t.sync()
 
 	d.win.SetCloseIntercept(func() {
+		if !trayHostRunning() {
+			d.app.Quit() // no tray to come back from
+			return
+		}
 		d.setVisible(false)
 		if !d.prefs.get().HintShown {
 			d.prefs.update(func(s *model.Settings) { s.HintShown = true })

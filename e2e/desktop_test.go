@@ -111,6 +111,14 @@ func TestDesktopApp(t *testing.T) {
 	item2 := desk.waitTray(t, 30*time.Second)
 	waitTrayToggle(t, desk.conn, item2, "Pause notifications", 1, 10*time.Second)
 	screenshot(t, display, "desktop-restarted.png", 500, 20*time.Second)
+
+	// The tray hides and shows the window.
+	items = trayLayout(t, desk.conn, item2)
+	clickTray(t, desk.conn, item2, items["Hide window"].id)
+	waitWindowVisible(t, display, false, 10*time.Second)
+	waitTrayToggle(t, desk.conn, item2, "Show window", 0, 10*time.Second)
+	clickTray(t, desk.conn, item2, trayLayout(t, desk.conn, item2)["Show window"].id)
+	waitWindowVisible(t, display, true, 10*time.Second)
 	app2.Stop()
 }
 
@@ -461,4 +469,25 @@ func rssKiB(t *testing.T, pid int) int {
 	}
 	t.Fatalf("no VmRSS in /proc/%d/status", pid)
 	return 0
+}
+
+// waitWindowVisible waits until a window named Herald is (or is no longer) mapped.
+func waitWindowVisible(t *testing.T, display string, want bool, within time.Duration) {
+	t.Helper()
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Fatal("xdotool is missing: run scripts/setup.sh")
+	}
+	deadline := time.Now().Add(within)
+	for {
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Herald$")
+		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		err := cmd.Run()
+		if (err == nil) == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("window visible should be %v within %v", want, within)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

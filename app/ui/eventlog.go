@@ -194,8 +194,8 @@ func (l *EventLog) Refresh() {
 	l.seen = seq
 	l.rows = l.log.View(l.filter, 0)
 	feeds, types := l.log.Facets()
-	l.feedSel.SetOptions(withChoice(append([]string{allFeeds}, feeds...), orAll(l.filter.Feed, allFeeds)))
-	l.typeSel.SetOptions(withChoice(append([]string{allTypes}, types...), orAll(l.filter.Type, allTypes)))
+	setOptions(l.feedSel, withChoice(append([]string{allFeeds}, feeds...), orAll(l.filter.Feed, allFeeds)))
+	setOptions(l.typeSel, withChoice(append([]string{allTypes}, types...), orAll(l.filter.Type, allTypes)))
 	l.table.Refresh()
 	l.updateStatus(paused, pending)
 }
@@ -304,4 +304,22 @@ func (l *EventLog) exportDialog() {
 	}, l.win)
 	d.SetFileName("herald-events.jsonl")
 	d.Show()
+}
+
+// setOptions replaces a select's choices only when they changed (a refresh per batch would
+// otherwise redraw both selects 20 times a second).
+func setOptions(s *widget.Select, opts []string) {
+	if len(opts) == len(s.Options) {
+		same := true
+		for i := range opts {
+			if opts[i] != s.Options[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return
+		}
+	}
+	s.SetOptions(opts)
 }
