@@ -131,7 +131,7 @@ func TestServeInviteFlow(t *testing.T) {
 	}
 	json.NewDecoder(resp2.Body).Decode(&stats)
 	resp2.Body.Close()
-	if stats.Guard.Limits["connect_per_ip"].Burst != 200 {
+	if stats.Guard.Limits["connectPerIp"].Burst != 200 {
 		t.Errorf("/stats guard limits %+v", stats.Guard.Limits)
 	}
 }

@@ -51,7 +51,7 @@ type Config struct {
 
 // Limit is a token-bucket rate: Rate requests per second on average, bursts up to Burst.
 type Limit struct {
-	Rate  float64 `json:"rate_per_second"`
+	Rate  float64 `json:"ratePerSecond"`
 	Burst int     `json:"burst"`
 }
 

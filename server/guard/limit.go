@@ -155,19 +155,19 @@ func tokenKey(tok string) string {
 // each refused.
 type Stats struct {
 	Limits struct {
-		ConnectPerIP    Limit `json:"connect_per_ip"`
-		PublishPerToken Limit `json:"publish_per_token"`
-		PublishPerIP    Limit `json:"publish_per_ip"`
+		ConnectPerIP    Limit `json:"connectPerIp"`
+		PublishPerToken Limit `json:"publishPerToken"`
+		PublishPerIP    Limit `json:"publishPerIp"`
 	} `json:"limits"`
 	Rejected struct {
 		Connect         uint64 `json:"connect"`
-		PublishPerToken uint64 `json:"publish_per_token"`
-		PublishPerIP    uint64 `json:"publish_per_ip"`
-		CrossOrigin     uint64 `json:"cross_origin"`
+		PublishPerToken uint64 `json:"publishPerToken"`
+		PublishPerIP    uint64 `json:"publishPerIp"`
+		CrossOrigin     uint64 `json:"crossOrigin"`
 	} `json:"rejected"`
 	// TrackedClients is how many IPs and tokens the limiters currently remember.
-	TrackedClients int      `json:"tracked_clients"`
-	CORSOrigins    []string `json:"cors_origins"`
+	TrackedClients int      `json:"trackedClients"`
+	CORSOrigins    []string `json:"corsOrigins"`
 }
 
 // Stats returns the limits and rejection counts.
