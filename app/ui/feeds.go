@@ -48,7 +48,8 @@ func NewFeedsPanel(mgr FeedManager, win fyne.Window) *FeedsPanel {
 	p.empty = widget.NewLabel("No remote feeds yet. Add a teammate's hub, a CI server or any SSE endpoint.")
 	p.empty.Importance = widget.LowImportance
 	head := container.NewBorder(nil, nil, container.NewVBox(title, hint), container.NewVBox(add))
-	p.root = container.NewBorder(container.NewVBox(head, p.empty), nil, nil, nil, p.list)
+	p.empty.Alignment = fyne.TextAlignCenter
+	p.root = container.NewBorder(head, nil, nil, nil, container.NewStack(p.list, container.NewCenter(p.empty)))
 	p.Refresh()
 	return p
 }
