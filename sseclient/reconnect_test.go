@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -122,6 +123,26 @@ func TestBackoff(t *testing.T) {
 		got := backoff(c.retry, c.after, c.max, c.failures, func() float64 { return c.jitter })
 		if got != c.want {
 			t.Errorf("backoff(%v, %v, %v, %d, %v) = %v, want %v", c.retry, c.after, c.max, c.failures, c.jitter, got, c.want)
+		}
+	}
+}
+
+// TestBackoffJitterBounds checks the real jitter source: from the second failure on, the
+// delay is the retry time plus between half and all of the capped exponential step.
+func TestBackoffJitterBounds(t *testing.T) {
+	retry, capd := 100*time.Millisecond, 2*time.Second
+	for failures := 2; failures <= 8; failures++ {
+		step := min(retry<<(failures-2), capd)
+		seen := map[time.Duration]bool{}
+		for range 200 {
+			d := backoff(retry, 0, capd, failures, rand.Float64)
+			if d < retry+step/2 || d > retry+step {
+				t.Fatalf("failures %d: delay %v outside [%v, %v]", failures, d, retry+step/2, retry+step)
+			}
+			seen[d] = true
+		}
+		if len(seen) < 10 {
+			t.Fatalf("failures %d: only %d distinct delays in 200 tries; the jitter is not random", failures, len(seen))
 		}
 	}
 }
