@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
 
@@ -186,6 +187,27 @@ func TestDashboardLive(t *testing.T) {
 		}
 		b.Do(5*time.Second, chromedp.Click(chromedp.CSS(`.chip[data-name="*"]`)))
 		b.WaitFor("the subscription back to everything", `JSON.stringify(window.herald.channels) === '["*"]' && document.getElementById('status').dataset.phase === 'live'`, pageState, 10*time.Second)
+	})
+
+	t.Run("offline and back", func(t *testing.T) {
+		setOnline := func(online bool) chromedp.Action[chromedp.Void] {
+			return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+				if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+					return err
+				}
+				_, err := chromedp.Call(ctx, network.OverrideNetworkState, network.OverrideNetworkStateParams{
+					Offline: !online, DownloadThroughput: -1, UploadThroughput: -1,
+				})
+				return err
+			})
+		}
+		b.Do(5*time.Second, setOnline(false))
+		b.WaitFor("the status to say offline", `document.getElementById('status').dataset.phase === 'offline' && document.getElementById('status-text').textContent === 'Offline'`, pageState, 5*time.Second)
+		if got := Eval[string](b, `document.getElementById('status-live').textContent`); !strings.HasPrefix(got, "Offline") {
+			t.Errorf("the aria-live status region says %q, want it to announce Offline", got)
+		}
+		b.Do(5*time.Second, setOnline(true))
+		b.WaitFor("the status to say live again", `document.getElementById('status').dataset.phase === 'live'`, pageState, 10*time.Second)
 	})
 
 	t.Run("a burst of 1000 events keeps the log bounded", func(t *testing.T) {
