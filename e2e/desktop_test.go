@@ -105,6 +105,12 @@ func TestDesktopApp(t *testing.T) {
 		t.Errorf("the app exited with %v after SIGINT:\n%s", app.Cmd.ProcessState, app.Output())
 	}
 
+	// Fyne keeps preferences under $XDG_CONFIG_HOME/fyne/<app id> (--config-dir sets it).
+	prefsFile := filepath.Join(cfg, "fyne", "dev.herald.app", "preferences.json")
+	if b, err := os.ReadFile(prefsFile); err != nil || !strings.Contains(string(b), `\"dnd\":true`) {
+		t.Errorf("preferences at %s should hold dnd true: %v %.300s", prefsFile, err, b)
+	}
+
 	// Second run, no flags but the same config folder: the same port, DND still on.
 	app2 := start(t, env, heraldGUI(), "gui", "--config-dir", cfg)
 	waitHealthy(t, url, 60*time.Second)
