@@ -16,8 +16,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/godbus/dbus/v5"
 )
 
 // TestDesktopApp runs the real desktop binary under Xvfb with a private D-Bus session whose
@@ -156,123 +154,6 @@ func startXvfb(t *testing.T) string {
 	return ""
 }
 
-// startSessionBus starts a private D-Bus session daemon and returns its address.
-func startSessionBus(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "herald-bus-") // short: unix socket paths are limited
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "bus")
-	addr := "unix:path=" + sock
-	start(t, nil, "dbus-daemon", "--session", "--nofork", "--address="+addr)
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := os.Stat(sock); err == nil {
-			return addr
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatal("dbus-daemon did not create its socket within 10 s")
-	return ""
-}
-
-// notification is one org.freedesktop.Notifications.Notify call.
-type notification struct {
-	AppName, Icon, Summary, Body string
-	Hints                        map[string]dbus.Variant
-}
-
-// fakeDesktop owns the session's notification server and tray watcher names, the way a
-// desktop shell does, and records what the app sends them.
-type fakeDesktop struct {
-	conn   *dbus.Conn
-	notes  chan notification
-	trays  chan string // unique bus names of registered tray items
-	nextID uint32
-}
-
-func newFakeDesktop(t *testing.T, addr string) *fakeDesktop {
-	t.Helper()
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatalf("connecting to the private session bus: %v", err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	d := &fakeDesktop{conn: conn, notes: make(chan notification, 64), trays: make(chan string, 8)}
-	if err := conn.Export(notifyServer{d}, "/org/freedesktop/Notifications", "org.freedesktop.Notifications"); err != nil {
-		t.Fatal(err)
-	}
-	if err := conn.Export(trayWatcher{d}, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"org.freedesktop.Notifications", "org.kde.StatusNotifierWatcher"} {
-		if r, err := conn.RequestName(name, dbus.NameFlagDoNotQueue); err != nil || r != dbus.RequestNameReplyPrimaryOwner {
-			t.Fatalf("owning %s on the private bus: reply %v, %v", name, r, err)
-		}
-	}
-	return d
-}
-
-type notifyServer struct{ d *fakeDesktop }
-
-// Notify implements org.freedesktop.Notifications.Notify.
-func (s notifyServer) Notify(app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
-	s.d.nextID++
-	select {
-	case s.d.notes <- notification{AppName: app, Icon: icon, Summary: summary, Body: body, Hints: hints}:
-	default:
-	}
-	return s.d.nextID, nil
-}
-
-func (s notifyServer) GetCapabilities() ([]string, *dbus.Error) {
-	return []string{"body", "icon-static"}, nil
-}
-
-func (s notifyServer) GetServerInformation() (string, string, string, string, *dbus.Error) {
-	return "herald-e2e", "herald", "1", "1.2", nil
-}
-
-func (s notifyServer) CloseNotification(id uint32) *dbus.Error { return nil }
-
-type trayWatcher struct{ d *fakeDesktop }
-
-// RegisterStatusNotifierItem implements org.kde.StatusNotifierWatcher's registration.
-func (w trayWatcher) RegisterStatusNotifierItem(sender dbus.Sender, service string) *dbus.Error {
-	w.d.trays <- string(sender)
-	return nil
-}
-
-func (d *fakeDesktop) waitTray(t *testing.T, within time.Duration) string {
-	t.Helper()
-	select {
-	case s := <-d.trays:
-		return s
-	case <-time.After(within):
-		t.Fatalf("no tray item registered with the StatusNotifierWatcher within %v", within)
-	}
-	return ""
-}
-
-func (d *fakeDesktop) waitNotification(t *testing.T, summary string, within time.Duration) notification {
-	t.Helper()
-	deadline := time.After(within)
-	var seen []string
-	for {
-		select {
-		case n := <-d.notes:
-			if n.Summary == summary {
-				return n
-			}
-			seen = append(seen, n.Summary)
-		case <-deadline:
-			t.Fatalf("no notification %q on D-Bus within %v (saw %q)", summary, within, seen)
-		}
-	}
-}
-
 // waitSubscribed waits until the hub's /stats shows an open stream (the app's own feed).
 func waitSubscribed(t *testing.T, url string, within time.Duration) {
 	t.Helper()
@@ -290,68 +171,6 @@ func waitSubscribed(t *testing.T, url string, within time.Duration) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	t.Fatalf("the app did not subscribe to its own hub within %v", within)
-}
-
-// trayItem is one entry of the tray menu as com.canonical.dbusmenu describes it.
-type trayItem struct {
-	id     int32
-	toggle int32
-}
-
-// trayLayout reads the tray menu of the item owned by busName, as a desktop shell does.
-func trayLayout(t *testing.T, conn *dbus.Conn, busName string) map[string]trayItem {
-	t.Helper()
-	var rev uint32
-	var layout struct {
-		ID       int32
-		Props    map[string]dbus.Variant
-		Children []dbus.Variant
-	}
-	call := conn.Object(busName, "/StatusNotifierMenu").Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{})
-	if err := call.Store(&rev, &layout); err != nil {
-		t.Fatalf("reading the tray menu: %v", err)
-	}
-	out := map[string]trayItem{}
-	for _, c := range layout.Children {
-		v, ok := c.Value().([]any)
-		if !ok || len(v) < 2 {
-			continue
-		}
-		id, _ := v[0].(int32)
-		props, _ := v[1].(map[string]dbus.Variant)
-		label, _ := props["label"].Value().(string)
-		var toggle int32
-		if ts, ok := props["toggle-state"]; ok {
-			toggle, _ = ts.Value().(int32)
-		}
-		if label != "" {
-			out[label] = trayItem{id: id, toggle: toggle}
-		}
-	}
-	return out
-}
-
-// clickTray sends the "clicked" event a desktop shell sends when a menu entry is chosen.
-func clickTray(t *testing.T, conn *dbus.Conn, busName string, id int32) {
-	t.Helper()
-	call := conn.Object(busName, "/StatusNotifierMenu").Call("com.canonical.dbusmenu.Event", 0, id, "clicked", dbus.MakeVariant(""), uint32(time.Now().Unix()))
-	if call.Err != nil {
-		t.Fatalf("clicking tray item %d: %v", id, call.Err)
-	}
-}
-
-func waitTrayToggle(t *testing.T, conn *dbus.Conn, busName, label string, want int32, within time.Duration) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	var got map[string]trayItem
-	for time.Now().Before(deadline) {
-		got = trayLayout(t, conn, busName)
-		if it, ok := got[label]; ok && it.toggle == want {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("tray item %q never had toggle-state %d: %v", label, want, got)
 }
 
 // screenshot captures the X screen until it shows at least minColours distinct colours (a
