@@ -138,6 +138,12 @@ func (p *HubPanel) Refresh() {
 	}
 	p.shownURLs = key
 	p.urls.RemoveAll()
+	if st.Running && !p.hub.HubSettings().LAN {
+		tip := widget.NewLabel("Only this computer can connect. Turn on local network sharing to let teammates in.")
+		tip.Importance = widget.LowImportance
+		tip.Wrapping = fyne.TextWrapWord
+		p.urls.Add(tip)
+	}
 	for _, u := range st.URLs {
 		u := u
 		lb := widget.NewLabel(u)
