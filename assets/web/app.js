@@ -64,6 +64,7 @@ function showState({ phase, detail, retryAt }) {
   statusBox.dataset.phase = phase;
   statusDetail.textContent = detail || '';
   statusDetail.hidden = !detail;
+  statusBox.dataset.failed = String(Boolean(detail));
   reconnectButton.hidden = !(retryAt > Date.now());
   const render = () => {
     let text = LABELS[phase] || phase;
