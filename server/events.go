@@ -53,7 +53,25 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	s := &subscriber{h: h, id: "c" + strconv.FormatUint(h.connSeq.Add(1), 10)}
+	s := &subscriber{h: h, id: "c" + strconv.FormatUint(h.connSeq.Add(1), 10), m: patternMatcher{patterns, allow}}
+	// The preamble: retry, herald.connected, then the replay position (or a gap).
+	pre := make([]byte, 0, 512)
+	pre = append(pre, "retry: "...)
+	pre = strconv.AppendInt(pre, h.cfg.Retry.Milliseconds(), 10)
+	pre = append(pre, '\n')
+	hello, _ := json.Marshal(struct {
+		ID       string   `json:"id"`
+		Channels []string `json:"channels"`
+	}{s.id, patterns})
+	pre = appendControl(pre, "herald.connected", string(hello))
+	lastID := r.Header.Get("Last-Event-ID")
+	if lastID == "" {
+		lastID = q.Get("lastEventId")
+	}
+	pre = s.position(r.Context(), lastID, pre)
+
+	// Registered only now, with its cursor set: a stream that /stats counts misses nothing
+	// published from then on (events between positioning and here are read from the ring).
 	ip := clientIP(r)
 	g, err := h.subs.add(s, patterns, ip, h.cfg.Limits)
 	if err != nil {
@@ -77,22 +95,6 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 	hdr.Set("Content-Type", "text/event-stream; charset=utf-8")
 	hdr.Set("Cache-Control", "no-cache")
 	hdr.Set("X-Accel-Buffering", "no")
-
-	// The preamble: retry, herald.connected, then the replay position (or a gap).
-	pre := make([]byte, 0, 512)
-	pre = append(pre, "retry: "...)
-	pre = strconv.AppendInt(pre, h.cfg.Retry.Milliseconds(), 10)
-	pre = append(pre, '\n')
-	hello, _ := json.Marshal(struct {
-		ID       string   `json:"id"`
-		Channels []string `json:"channels"`
-	}{s.id, patterns})
-	pre = appendControl(pre, "herald.connected", string(hello))
-	lastID := r.Header.Get("Last-Event-ID")
-	if lastID == "" {
-		lastID = q.Get("lastEventId")
-	}
-	pre = s.position(r.Context(), lastID, pre)
 
 	sw, err := h.openStream(w, r)
 	if err != nil {
@@ -219,6 +221,16 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// patternMatcher matches before the subscriber has its group (for broker replays).
+type patternMatcher struct {
+	patterns []string
+	allow    func(string) bool
+}
+
+func (m patternMatcher) match(ch string) bool {
+	return topic.MatchAny(m.patterns, ch) && (m.allow == nil || m.allow(ch))
 }
 
 type byteWriter struct{ b []byte }
