@@ -65,10 +65,17 @@ type Broker struct {
 	mu        sync.Mutex
 	readerErr error         // non-nil while the reader loop cannot reach Redis
 	downSince time.Time     // when readerErr was first set
-	following int           // Follow loops running
-	read      server.ID     // the newest stream id a Follow loop has handed to the hub
-	readCh    chan struct{} // closed and replaced whenever read advances
+	following int       // Follow loops running
+	read      server.ID // the newest stream id a Follow loop has handed to the hub
+	// pending holds the idempotency keys of events this node stored that its reader loop
+	// has not handed to the hub yet (the hub looks keys up in its ring, which lags the
+	// stream by one read), so an immediate same-key retry is not stored twice.
+	pending      map[string]server.Event
+	pendingOrder []server.Event // the same events, oldest first, for cleanup as read advances
 }
+
+// maxPending bounds the pending keys if the reader loop falls far behind.
+const maxPending = 100_000
 
 var _ server.Broker = (*Broker)(nil)
 
@@ -104,27 +111,41 @@ func New(opts Options) (*Broker, error) {
 		ro.DialTimeout = 2 * time.Second
 	}
 	setLoggerOnce.Do(func() { redis.SetLogger(debugLogger{opts.Logger}) })
-	return &Broker{opts: opts, ropts: ro, client: redis.NewClient(ro), log: opts.Logger, readCh: make(chan struct{})}, nil
+	return &Broker{opts: opts, ropts: ro, client: redis.NewClient(ro), log: opts.Logger, pending: map[string]server.Event{}}, nil
 }
 
 // Publish XADDs msgs in order; a batch goes in one MULTI/EXEC so it is stored contiguously
-// or not at all. While a Follow loop runs, Publish returns only once that loop has handed
-// the stored events to the hub (or ctx ends, or ownReadWait passes), so, as in memory mode,
-// a receipt means the event is in this node's history: an immediate retry with the same
-// idempotency key is recognised, and Last-Event-ID set to the receipt resumes here.
+// or not at all. A message whose idempotency key this node stored a moment ago, before its
+// reader loop brought that event into the hub's history, gets the stored event back and is
+// not stored again (the hub itself catches keys already in its history).
 func (b *Broker) Publish(ctx context.Context, msgs []server.Message) ([]server.Event, error) {
 	if len(msgs) == 0 {
 		return nil, nil
 	}
-	cmds := make([]*redis.StringCmd, len(msgs))
+	evs := make([]server.Event, len(msgs))
+	todo := make([]int, 0, len(msgs)) // indexes of msgs to store
+	b.mu.Lock()
+	for i, m := range msgs {
+		if e, ok := b.pending[m.ID]; ok && m.ID != "" {
+			evs[i] = e
+			continue
+		}
+		todo = append(todo, i)
+	}
+	b.mu.Unlock()
+	if len(todo) == 0 {
+		return evs, nil
+	}
+
+	cmds := make([]*redis.StringCmd, len(todo))
 	var err error
-	if len(msgs) == 1 {
-		cmds[0] = b.client.XAdd(ctx, b.xadd(msgs[0]))
+	if len(todo) == 1 {
+		cmds[0] = b.client.XAdd(ctx, b.xadd(msgs[todo[0]]))
 		err = cmds[0].Err()
 	} else {
 		_, err = b.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			for i, m := range msgs {
-				cmds[i] = p.XAdd(ctx, b.xadd(m))
+			for k, i := range todo {
+				cmds[k] = p.XAdd(ctx, b.xadd(msgs[i]))
 			}
 			return nil
 		})
@@ -132,67 +153,69 @@ func (b *Broker) Publish(ctx context.Context, msgs []server.Message) ([]server.E
 	if err != nil {
 		return nil, b.describe("storing the event (XADD) failed", err)
 	}
-	evs := make([]server.Event, len(msgs))
-	for i, c := range cmds {
+	for k, c := range cmds {
 		id, perr := server.ParseID(c.Val())
 		if perr != nil {
 			return nil, fmt.Errorf("redis answered XADD with id %q: %v", c.Val(), perr)
 		}
-		evs[i] = server.Event{ID: id, Message: msgs[i]}
+		evs[todo[k]] = server.Event{ID: id, Message: msgs[todo[k]]}
 	}
-	b.waitRead(ctx, evs[len(evs)-1].ID)
+	b.remember(evs)
 	return evs, nil
 }
 
-// ownReadWait bounds how long Publish waits for the reader loop to see its events. The
-// events are stored either way; past this the receipt is still true, only not yet in the
-// node's history (the reader is slow or just lost Redis).
-const ownReadWait = 2 * time.Second
-
-// waitRead waits until a Follow loop has delivered id, if one runs.
-func (b *Broker) waitRead(ctx context.Context, id server.ID) {
-	var timeout <-chan time.Time
-	for {
-		b.mu.Lock()
-		done, ch := b.following == 0 || !b.read.Less(id), b.readCh
-		b.mu.Unlock()
-		if done {
-			return
+// remember records the keyed events the reader loop has not delivered yet.
+func (b *Broker) remember(evs []server.Event) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.following == 0 {
+		return // no reader loop would ever clear them
+	}
+	for _, e := range evs {
+		if e.Message.ID == "" || !b.read.Less(e.ID) {
+			continue
 		}
-		if timeout == nil {
-			t := time.NewTimer(ownReadWait)
-			defer t.Stop()
-			timeout = t.C
+		if _, ok := b.pending[e.Message.ID]; ok {
+			continue
 		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return
-		case <-timeout:
-			return
+		if len(b.pendingOrder) >= maxPending {
+			b.forgetOldest()
 		}
+		b.pending[e.Message.ID] = e
+		b.pendingOrder = append(b.pendingOrder, e)
 	}
 }
 
-// advanceRead records that the reader loop delivered everything up to id.
+func (b *Broker) forgetOldest() {
+	e := b.pendingOrder[0]
+	b.pendingOrder[0] = server.Event{}
+	b.pendingOrder = b.pendingOrder[1:]
+	if p, ok := b.pending[e.Message.ID]; ok && p.ID == e.ID {
+		delete(b.pending, e.Message.ID)
+	}
+}
+
+// advanceRead records that the reader loop delivered everything up to id: from now on the
+// hub's history holds those keys.
 func (b *Broker) advanceRead(id server.ID) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.read.Less(id) {
 		b.read = id
-		close(b.readCh)
-		b.readCh = make(chan struct{})
+	}
+	for len(b.pendingOrder) > 0 && !b.read.Less(b.pendingOrder[0].ID) {
+		b.forgetOldest()
 	}
 }
 
-// setFollowing counts running Follow loops (Publish waits for its events only when one runs).
+// setFollowing counts running Follow loops; without one, pending keys are dropped.
 func (b *Broker) setFollowing(delta int) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.following += delta
-	if delta < 0 { // wake publishers waiting on a loop that is gone
-		close(b.readCh)
-		b.readCh = make(chan struct{})
+	if b.following == 0 {
+		clear(b.pending)
+		b.pendingOrder = nil
 	}
 }
 

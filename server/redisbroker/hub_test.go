@@ -341,10 +341,10 @@ func TestThousandSubscribersOnTwoNodes(t *testing.T) {
 	}
 }
 
-// TestPublishReceiptMeansInHistory: as in memory mode, a publish that succeeded is already
-// in the node's history, so publishing again at once with the same idempotency key answers
-// the first receipt instead of storing the event twice.
-func TestPublishReceiptMeansInHistory(t *testing.T) {
+// TestSameKeyRepublishStoresOnce: publishing again at once with the same idempotency key
+// answers the first receipt instead of storing the event twice, also before the node's
+// reader loop has brought the first event into its history.
+func TestSameKeyRepublishStoresOnce(t *testing.T) {
 	rs := startRedis(t)
 	a := startNode(t, rs, 0, 10_000)
 	ctx := testCtx(t)
