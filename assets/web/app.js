@@ -22,10 +22,24 @@ const log = new EventLog({
 });
 
 let received = 0;
+// Notifications and alerts that arrived while the tab was in the background, shown in the
+// tab's title so a glance at the tab bar tells there is news.
+let unseen = 0;
+let titlePhase = '';
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') {
+    unseen = 0;
+    updateTitle();
+  }
+});
 const stream = new Stream({
   token: inviteToken,
   onEvent(ev) {
     received++;
+    if (document.visibilityState === 'hidden' && (ev.type === 'notification' || ev.type === 'alert')) {
+      unseen++;
+      updateTitle();
+    }
     if (isStockType(ev.type)) stocks.add(ev.data);
     else if (ev.type === 'herald.connected') rememberChannels(ev.data);
     log.add(ev);
@@ -81,7 +95,12 @@ function showState({ phase, detail, retryAt }) {
     statusLive.textContent = phase === 'offline' ? 'Offline: this device has no network.'
       : phase === 'live' ? 'Live: receiving events.' : (LABELS[phase] || phase);
   }
-  document.title = phase === 'live' ? 'Herald' : `Herald · ${LABELS[phase] || phase}`;
+  titlePhase = phase === 'live' ? '' : ` · ${LABELS[phase] || phase}`;
+  updateTitle();
+}
+
+function updateTitle() {
+  document.title = `${unseen ? `(${unseen}) ` : ''}Herald${titlePhase}`;
 }
 
 reconnectButton.addEventListener('click', () => stream.reconnectNow());

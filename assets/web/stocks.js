@@ -75,9 +75,10 @@ export class StockPanel {
     c.line = svg('polyline', { class: 'spark-line', 'vector-effect': 'non-scaling-stroke' });
     c.spark = svg('svg', { class: 'spark', viewBox: `0 0 ${W} ${H}`, preserveAspectRatio: 'none', 'aria-hidden': 'true', focusable: 'false' }, c.area, c.line);
     c.label = h('span', { class: 'visually-hidden' });
+    // Screen readers get one sentence per card (c.label) instead of its pieces.
     c.el = h('li', { class: 'stock', dataset: { symbol } },
-      h('div', { class: 'stock-head' }, h('span', { class: 'symbol', text: symbol }), c.change),
-      c.price, c.spark, c.label);
+      h('div', { class: 'stock-head', 'aria-hidden': 'true' }, h('span', { class: 'symbol', text: symbol }), c.change),
+      h('div', { 'aria-hidden': 'true' }, c.price), c.spark, c.label);
     // Keep the cards in symbol order so they never jump around.
     const after = [...this.cards.keys()].filter((s) => s > symbol).sort()[0];
     this.grid.insertBefore(c.el, after ? this.cards.get(after).el : null);
