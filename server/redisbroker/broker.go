@@ -63,8 +63,8 @@ type Broker struct {
 	log    *slog.Logger
 
 	mu        sync.Mutex
-	readerErr error         // non-nil while the reader loop cannot reach Redis
-	downSince time.Time     // when readerErr was first set
+	readerErr error     // non-nil while the reader loop cannot reach Redis
+	downSince time.Time // when readerErr was first set
 	following int       // Follow loops running
 	read      server.ID // the newest stream id a Follow loop has handed to the hub
 	// pending holds the idempotency keys of events this node stored that its reader loop
