@@ -74,7 +74,6 @@ type Broker struct {
 	pendingOrder []server.Event // the same events, oldest first, for cleanup as read advances
 }
 
-
 var _ server.Broker = (*Broker)(nil)
 
 var setLoggerOnce sync.Once
