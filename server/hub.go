@@ -69,10 +69,14 @@ func New(cfg Config) (*Hub, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	start, err := h.broker.Last(ctx)
 	cancel()
-	if err != nil {
-		return nil, fmt.Errorf("reading the newest event id from the broker: %w", err)
-	}
 	h.ring = newRing(cfg.History, cfg.HistoryBytes, start)
+	if err != nil {
+		// The broker (Redis) is not reachable yet. The hub serves anyway and reports
+		// unhealthy; the reader loop starts once the broker answers. Until then the ring
+		// cannot vouch for any id, so replays ask the broker (and report a gap).
+		h.log.Warn("the broker is not reachable; serving anyway and retrying", "err", err)
+		h.ring.known = false
+	}
 	h.subs.init()
 	for _, p := range []*atomic.Pointer[chan struct{}]{&h.keepAlive, &h.appended} {
 		c := make(chan struct{})
@@ -89,6 +93,9 @@ func New(cfg Config) (*Hub, error) {
 	h.loops.Add(2)
 	go func() {
 		defer h.loops.Done()
+		if !h.ring.known && !h.waitForBroker(loopCtx, &start) {
+			return
+		}
 		if err := h.broker.Follow(loopCtx, start, h.deliver); err != nil && !errors.Is(err, context.Canceled) {
 			h.log.Error("broker reader loop stopped", "err", err)
 		}
@@ -200,6 +207,27 @@ func (h *Hub) deliver(evs []Event) {
 	h.subs.wake(slots)
 	c := make(chan struct{})
 	close(*h.appended.Swap(&c))
+}
+
+// waitForBroker retries Last with backoff until the broker answers (then the ring starts
+// at its answer) or ctx ends.
+func (h *Hub) waitForBroker(ctx context.Context, start *ID) bool {
+	delay := 100 * time.Millisecond
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(delay):
+		}
+		id, err := h.broker.Last(ctx)
+		if err == nil {
+			*start = id
+			h.ring.setStart(id)
+			h.log.Info("the broker is reachable; following it", "after", id.String())
+			return true
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
 }
 
 // tickKeepAlive wakes every idle stream to write a ":" comment each KeepAlive.

@@ -33,13 +33,16 @@ type ring struct {
 	base     ID // id just before the oldest kept event: the last evicted id, or the start
 	last     ID // newest id appended (base when the ring never held an event)
 	keys     map[string]ID
+	// known is false while the hub waits for an unreachable broker to tell where the
+	// ring starts: until then no id can be placed in it (position says no).
+	known bool
 }
 
 func newRing(count, maxBytes int, start ID) *ring {
 	if count < 1 {
 		count = 1
 	}
-	return &ring{slots: make([]slot, count), maxBytes: maxBytes, base: start, last: start, keys: map[string]ID{}}
+	return &ring{slots: make([]slot, count), maxBytes: maxBytes, base: start, last: start, keys: map[string]ID{}, known: true}
 }
 
 // append adds events, evicting the oldest ones to stay within both bounds. Events whose id
@@ -95,8 +98,18 @@ func (r *ring) position(after ID) (pos uint64, ok bool) {
 	return r.positionLocked(after)
 }
 
+// setStart places an empty ring right after id (once the broker could tell it).
+func (r *ring) setStart(id ID) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.head == r.tail {
+		r.base, r.last = id, id
+	}
+	r.known = true
+}
+
 func (r *ring) positionLocked(after ID) (uint64, bool) {
-	if after.Less(r.base) || r.last.Less(after) {
+	if !r.known || after.Less(r.base) || r.last.Less(after) {
 		return 0, false
 	}
 	n := int(r.head - r.tail)
