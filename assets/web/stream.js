@@ -123,6 +123,7 @@ export class Stream {
       // CLOSED before opening means the hub answered with an error status (a network error
       // leaves the EventSource CONNECTING): ask it why.
       const refused = es.readyState === EventSource.CLOSED && !this.opened;
+      if (!refused) this.failure = ''; // unreachable now: an older refusal no longer applies
       this.close();
       this.schedule();
       if (refused) this.explain();
