@@ -339,6 +339,17 @@ func TestThousandSubscribersOnTwoNodes(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	// One reader connection per node plus a small publish pool, never one per subscriber.
+	list, err := rs.Client().ClientList(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(list, "\n"); n > 50 {
+		t.Errorf("%d Redis connections for %d subscribers on two nodes; want a handful", n, subs)
+	}
+	if n := strings.Count(list, "cmd=xread"); n != 2 {
+		t.Errorf("%d connections blocked in XREAD; want one reader loop per node (2):\n%s", n, list)
+	}
 }
 
 // TestSameKeyRepublishStoresOnce: publishing again at once with the same idempotency key
