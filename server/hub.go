@@ -29,7 +29,8 @@ type Hub struct {
 	keepAlive atomic.Pointer[chan struct{}] // closed and replaced every KeepAlive
 	appended  atomic.Pointer[chan struct{}] // closed and replaced after each ring append
 
-	pubMu     sync.Mutex // serialises publishes so idempotency keys are checked atomically
+	pubGate   sync.RWMutex // publishes hold it shared; Shutdown takes it to wait for them
+	keyMu     sync.Mutex   // serialises publishes that carry idempotency keys
 	closing   atomic.Bool
 	shutdown  chan struct{} // closed when Shutdown starts telling subscribers to leave
 	stopLoops context.CancelFunc
@@ -139,12 +140,21 @@ func (h *Hub) Publish(ctx context.Context, msgs ...Message) ([]Receipt, error) {
 
 // publish stores already-checked messages.
 func (h *Hub) publish(ctx context.Context, msgs []Message) ([]Receipt, error) {
+	begin := time.Now()
+	h.pubGate.RLock()
+	defer h.pubGate.RUnlock()
+	// Checked under the gate: once Shutdown has passed it, no publish can start.
 	if h.closing.Load() {
 		return nil, &Error{Status: http.StatusServiceUnavailable, Msg: "the hub is shutting down; publish again in a moment (to another node if there is one)", RetryAfter: 5 * time.Second}
 	}
-	begin := time.Now()
-	h.pubMu.Lock()
-	defer h.pubMu.Unlock()
+	for i := range msgs {
+		if msgs[i].ID != "" {
+			// Check-then-store of keys must not interleave with another keyed publish.
+			h.keyMu.Lock()
+			defer h.keyMu.Unlock()
+			break
+		}
+	}
 	receipts := make([]Receipt, len(msgs))
 	todo := make([]Message, 0, len(msgs))
 	idx := make([]int, 0, len(msgs))
@@ -253,8 +263,8 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	if h.closing.Swap(true) {
 		return errors.New("the hub is already shut down")
 	}
-	h.pubMu.Lock() // waits for a publish in flight
-	h.pubMu.Unlock()
+	h.pubGate.Lock() // waits for the publishes in flight
+	h.pubGate.Unlock()
 	// With an asynchronous broker (Redis), wait until what this node published is in the
 	// ring, so subscribers get it before the shutdown event.
 	for p := h.lastPub.Load(); p != nil; {
