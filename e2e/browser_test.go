@@ -31,7 +31,7 @@ const pageState = `JSON.stringify({status: document.getElementById('status-text'
   log: ` + logTexts + `.slice(0, 15), sendResult: document.getElementById('send-result').textContent})`
 
 func TestDashboardLive(t *testing.T) {
-	hub := startHub(t, "--demo")
+	hub := startHub(t, "--demo", "--demo-notification-interval", "1s")
 	b := newBrowser(t)
 	run := fmt.Sprintf("%d", time.Now().UnixNano())
 
@@ -123,6 +123,23 @@ func TestDashboardLive(t *testing.T) {
 			t.Error("the publish token was saved to localStorage although 'remember' was not ticked")
 		}
 		b.WaitFor("the page's own log to show the sent alert", fmt.Sprintf(`%s.some(s => s.includes(%q))`, logTexts, msg), pageState, 10*time.Second)
+	})
+
+	t.Run("screenshots", func(t *testing.T) {
+		// A few demo notifications make the picture what a person sees after a while.
+		b.WaitFor("demo notifications", `document.querySelectorAll('#log .entry[data-kind="notification"]').length >= 4`, pageState, 20*time.Second)
+		dir := t.TempDir()
+		for _, shot := range []struct {
+			width  int64
+			scheme string
+		}{{360, "light"}, {1280, "light"}, {360, "dark"}, {1280, "dark"}} {
+			name := fmt.Sprintf("dashboard-%d-%s.png", shot.width, shot.scheme)
+			path := b.Screenshot(dir, name, shot.width, shot.scheme)
+			t.Logf("screenshot %s", path)
+			if w := Eval[int](b, `document.documentElement.scrollWidth`); int64(w) > shot.width {
+				t.Errorf("at %d px the page is %d px wide: something overflows", shot.width, w)
+			}
+		}
 	})
 
 	t.Run("log filters, pause and keyboard", func(t *testing.T) {
@@ -236,21 +253,6 @@ func TestDashboardLive(t *testing.T) {
 		}
 		if got := Eval[string](b, `document.getElementById('log-count').textContent`); !strings.HasSuffix(got, "of 500 events") && got != "500 events" {
 			t.Errorf("the log counter says %q, want it to keep 500 events", got)
-		}
-	})
-
-	t.Run("screenshots", func(t *testing.T) {
-		dir := t.TempDir()
-		for _, shot := range []struct {
-			width  int64
-			scheme string
-		}{{360, "light"}, {1280, "light"}, {360, "dark"}, {1280, "dark"}} {
-			name := fmt.Sprintf("dashboard-%d-%s.png", shot.width, shot.scheme)
-			path := b.Screenshot(dir, name, shot.width, shot.scheme)
-			t.Logf("screenshot %s", path)
-			if w := Eval[int](b, `document.documentElement.scrollWidth`); int64(w) > shot.width {
-				t.Errorf("at %d px the page is %d px wide: something overflows", shot.width, w)
-			}
 		}
 	})
 
