@@ -109,19 +109,25 @@ func TestRedisOutageKeepsSubscribers(t *testing.T) {
 	}
 }
 
-// startNginx runs Debian's nginx on a free port in a temp prefix, in front of the upstream
-// hubs, with the `location` block of docs/scaling.md, and returns its base URL.
+// startNginx runs Debian's nginx on a free port in a temp prefix with the config of
+// docs/scaling.md (its two upstream addresses and its port replaced by the hubs' and a free
+// one) and returns its base URL. It needs exactly two upstreams, as the document has.
 func startNginx(t *testing.T, upstreams ...string) string {
 	t.Helper()
 	if _, err := exec.LookPath("nginx"); err != nil {
 		t.Skip("nginx not installed (scripts/setup.sh installs it): ", err)
 	}
+	if len(upstreams) != 2 {
+		t.Fatalf("startNginx takes the two hubs of docs/scaling.md, got %d", len(upstreams))
+	}
 	dir := t.TempDir()
 	port := freePort(t)
-	var up strings.Builder
-	for _, u := range upstreams {
-		fmt.Fprintf(&up, "        server %s max_fails=1 fail_timeout=5s;\n", strings.TrimPrefix(u, "http://"))
-	}
+	site := documentedConfig(t, map[string]string{
+		"127.0.0.1:7878": strings.TrimPrefix(upstreams[0], "http://"),
+		"127.0.0.1:7879": strings.TrimPrefix(upstreams[1], "http://"),
+		// Which node served a response, for the test's assertions only.
+		"listen 8080;": fmt.Sprintf("listen 127.0.0.1:%d;\n    add_header X-Herald-Upstream $upstream_addr always;", port),
+	})
 	user := ""
 	if os.Geteuid() == 0 {
 		user = "user root root;" // workers would run as nobody, who cannot enter the temp dir
@@ -130,22 +136,15 @@ func startNginx(t *testing.T, upstreams ...string) string {
 worker_processes 1;
 events { worker_connections 1024; }
 http {
-    access_log off;
-    client_body_temp_path %[2]s/body;
-    proxy_temp_path %[2]s/proxy;
-    fastcgi_temp_path %[2]s/fastcgi;
-    uwsgi_temp_path %[2]s/uwsgi;
-    scgi_temp_path %[2]s/scgi;
-    upstream herald {
-%[3]s        keepalive 8;
-    }
-    server {
-        listen 127.0.0.1:%[4]d;
-        add_header X-Herald-Upstream $upstream_addr always;
-%[5]s
-    }
+access_log off;
+client_body_temp_path %[2]s/body;
+proxy_temp_path %[2]s/proxy;
+fastcgi_temp_path %[2]s/fastcgi;
+uwsgi_temp_path %[2]s/uwsgi;
+scgi_temp_path %[2]s/scgi;
+%[3]s
 }
-`, user, dir, up.String(), port, documentedLocation(t))
+`, user, dir, site)
 	confPath := filepath.Join(dir, "nginx.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
@@ -157,25 +156,28 @@ http {
 	return url
 }
 
-// documentedLocation returns the `location / { ... }` block of the nginx config in
-// docs/scaling.md, so the test runs what the documentation tells people to run.
-func documentedLocation(t *testing.T) string {
+// documentedConfig returns the nginx block of docs/scaling.md with each key of replace
+// replaced by its value, so the test runs what the documentation tells people to run. A key
+// missing from the document fails the test (the document changed; update both).
+func documentedConfig(t *testing.T, replace map[string]string) string {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	doc, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "docs", "scaling.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(doc)
-	i := strings.Index(s, "location / {")
-	if i < 0 {
-		t.Fatal("docs/scaling.md has no `location / {` block")
+	_, rest, ok := strings.Cut(string(doc), "```nginx\n")
+	block, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/scaling.md has no ```nginx block")
 	}
-	j := strings.Index(s[i:], "\n        }")
-	if j < 0 {
-		t.Fatal("docs/scaling.md: the location block does not end with `        }`")
+	for k, v := range replace {
+		if strings.Count(block, k) != 1 {
+			t.Fatalf("docs/scaling.md's nginx block should contain %q exactly once", k)
+		}
+		block = strings.Replace(block, k, v, 1)
 	}
-	return s[i : i+j+len("\n        }")]
+	return block
 }
 
 // conn is one HTTP exchange of a subscriber: which upstream nginx chose and the
