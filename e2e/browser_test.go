@@ -123,6 +123,36 @@ func TestDashboardLive(t *testing.T) {
 			t.Error("the publish token was saved to localStorage although 'remember' was not ticked")
 		}
 		b.WaitFor("the page's own log to show the sent alert", fmt.Sprintf(`%s.some(s => s.includes(%q))`, logTexts, msg), pageState, 10*time.Second)
+
+		// Ticking "remember" keeps the token on this device; unticking forgets it.
+		b.Do(5*time.Second, chromedp.Click(chromedp.ID("send-remember")))
+		if got := Eval[string](b, `localStorage.getItem('herald.publishToken') || ''`); got != hub.Key {
+			t.Errorf("with 'remember' ticked localStorage holds %q, want the token", got)
+		}
+		b.Do(5*time.Second, chromedp.Click(chromedp.ID("send-remember")))
+		if stored := Eval[bool](b, `localStorage.getItem('herald.publishToken') !== null`); stored {
+			t.Error("unticking 'remember' left the token in localStorage")
+		}
+	})
+
+	t.Run("listening for another event type", func(t *testing.T) {
+		msg := "a deploy event " + run
+		publishDeploy := func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if out, err := runHerald(t, ctx, nil, "publish", "--url", hub.URL, "--token", hub.Key, "--channel", "e2e", "--event", "deploy", msg); err != nil {
+				t.Fatalf("herald publish: %v\n%s", err, out)
+			}
+		}
+		b.Do(10*time.Second,
+			chromedp.Evaluate[chromedp.Void](`document.querySelector('details.more').open = true`),
+			chromedp.SendKeys(chromedp.ID("listen-type"), "deploy"),
+			chromedp.Click(chromedp.CSS("#listen-form button[type=submit]")))
+		if got := Eval[string](b, `document.getElementById('listen-result').textContent`); !strings.Contains(got, "deploy") {
+			t.Errorf("after adding deploy the form says %q", got)
+		}
+		publishDeploy()
+		b.WaitFor("the deploy event in the log", fmt.Sprintf(`%s.some(s => s === %q)`, logTexts, msg), pageState, 10*time.Second)
 	})
 
 	t.Run("screenshots", func(t *testing.T) {
