@@ -206,6 +206,9 @@ func (s *subscriber) position(ctx context.Context, lastID string, pre []byte) []
 
 // appendGap appends a herald.gap control event.
 func appendGap(b []byte, reason, lastID string, missed uint64) []byte {
+	if len(lastID) > 128 { // the client's own header, echoed: keep it short
+		lastID = lastID[:128]
+	}
 	data, _ := json.Marshal(struct {
 		Reason      string `json:"reason"`
 		LastEventID string `json:"lastEventId,omitempty"`
