@@ -102,6 +102,7 @@ func TestDesktopApp(t *testing.T) {
 	if app.Cmd.ProcessState.ExitCode() != 0 {
 		t.Errorf("the app exited with %v after SIGINT:\n%s", app.Cmd.ProcessState, app.Output())
 	}
+	checkAppLog(t, app.Output())
 
 	// Fyne keeps preferences under $XDG_CONFIG_HOME/fyne/<app id> (--config-dir sets it).
 	prefsFile := filepath.Join(cfg, "fyne", "dev.herald.app", "preferences.json")
@@ -124,6 +125,7 @@ func TestDesktopApp(t *testing.T) {
 	clickTray(t, desk.conn, item2, trayLayout(t, desk.conn, item2)["Show window"].id)
 	waitWindowVisible(t, display, true, 10*time.Second)
 	app2.Stop()
+	checkAppLog(t, app2.Output())
 }
 
 // startXvfb starts a virtual X server on a free display number and returns ":N".
@@ -314,5 +316,16 @@ func waitWindowVisible(t *testing.T, display string, want bool, within time.Dura
 			t.Fatalf("window visible should be %v within %v", want, within)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// checkAppLog fails on what Fyne logs when a widget is touched outside the UI goroutine, and
+// on panics.
+func checkAppLog(t *testing.T, out string) {
+	t.Helper()
+	for _, bad := range []string{"Error in Fyne call thread", "panic:", "DATA RACE"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("the app logged %q:\n%s", bad, out)
+		}
 	}
 }
