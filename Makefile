@@ -6,7 +6,7 @@ FYNE    ?= bin/fyne
 FYNE_TOOLS_VERSION ?= v1.7.2
 VERSION ?= $(shell sed -n 's/^ *Version = "\(.*\)"/\1/p' FyneApp.toml)
 
-.PHONY: build build-nogui run test test-app package clean
+.PHONY: build build-nogui run test test-app package windows clean
 
 ## build: the desktop binary (with the headless commands) in bin/herald
 build:
@@ -34,6 +34,12 @@ test-app:
 package: $(FYNE)
 	$(FYNE) package -os linux -release
 	@ls -la Herald.tar.xz
+
+## windows: bin/herald.exe cross-built with mingw-w64 (apt: gcc-mingw-w64-x86-64; a cold
+## build of its own, about 15 minutes)
+windows:
+	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
+	  $(GO) build -ldflags "-H=windowsgui -X github.com/heraldhq/herald/cli.Version=$(VERSION)" -o bin/herald.exe .
 
 ## bin/fyne: the fyne CLI, built in a scratch module so it stays out of go.mod (the module
 ## proxy here refuses `go install ...@latest` and `go run ...@version`, not `go get -tool`)

@@ -108,8 +108,11 @@ func runDemo(log *slog.Logger) func(ctx context.Context, h *server.Hub) {
 	}
 }
 
-// hubChanged re-points the own feed after the hub started or stopped.
+// hubChanged keeps the hub's settings and re-points the own feed after the hub started or
+// stopped (from the hub panel, the tray or at start-up).
 func (d *desktop) hubChanged() {
+	hs := d.hub.HubSettings()
+	d.prefs.update(func(s *model.Settings) { s.Hub = hs })
 	d.feeds.SetOwn(d.hub.LocalURL())
 }
 

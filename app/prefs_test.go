@@ -41,6 +41,10 @@ func TestPreferencesComeBack(t *testing.T) {
 	if err := d1.settingsP.AddPriceAlert(); err != nil {
 		t.Fatal(err)
 	}
+	d1.hubP.Demo.SetChecked(false)
+	if err := d1.hubP.Apply(); err != nil {
+		t.Fatal(err)
+	}
 	d1.tabs.SelectIndex(2) // Hub
 	d1.logP.SetFilter(model.Filter{Type: "alert", Text: "disk"})
 	d1.win.Resize(fyne.NewSize(900, 640))
@@ -53,8 +57,8 @@ func TestPreferencesComeBack(t *testing.T) {
 	d2 := newDesktop(ctx2, a, key, options{}, log, rec)
 	defer d2.shutdown()
 	s := d2.prefs.get()
-	if got := d2.hub.HubSettings().Port; got != port {
-		t.Errorf("hub port %d, want %d", got, port)
+	if got := d2.hub.HubSettings(); got.Port != port || got.Demo || !got.Enabled {
+		t.Errorf("hub settings %+v, want port %d, demo off, enabled", got, port)
 	}
 	if c := d2.feeds.Configs(); len(c) != 1 || c[0].Name != "CI" || c[0].Channels[0] != "builds" {
 		t.Errorf("feeds %+v", c)

@@ -35,7 +35,6 @@ func (d *desktop) setupTray() {
 		if err := d.hub.ApplyHub(s); err != nil {
 			d.log.Error("hub", "err", err)
 		}
-		d.prefs.update(func(ps *model.Settings) { ps.Hub = s })
 		d.hubP.Reload()
 		t.sync()
 	})
