@@ -16,17 +16,49 @@ import (
 type group struct {
 	key      string
 	patterns []string
-	single   string // the one exact channel name, when that is the whole subscription
+	single   string   // the one exact channel name, when that is the whole subscription
+	names    []string // the exact names among patterns
+	wild     []string // the patterns with wildcards
 	n        int    // subscribers in the group (registry.mu)
 	stamp    uint64 // last wake batch that closed this group's channel (registry.mu)
 	wake     atomic.Pointer[chan struct{}]
 }
 
+// match is called for every event between a cursor and the ring's head, so the exact
+// names are compared first and only true patterns go through topic.Match.
 func (g *group) match(ch string) bool {
 	if g.single != "" {
 		return ch == g.single
 	}
-	return topic.MatchAny(g.patterns, ch)
+	for _, n := range g.names {
+		if ch == n {
+			return true
+		}
+	}
+	for _, p := range g.wild {
+		if topic.Match(p, ch) {
+			return true
+		}
+	}
+	return false
+}
+
+// newGroup splits patterns into exact names and wildcards.
+func newGroup(key string, patterns []string) *group {
+	g := &group{key: key, patterns: patterns}
+	for _, p := range patterns {
+		if topic.IsPattern(p) {
+			g.wild = append(g.wild, p)
+		} else {
+			g.names = append(g.names, p)
+		}
+	}
+	if len(patterns) == 1 && len(g.names) == 1 {
+		g.single = patterns[0]
+	}
+	c := make(chan struct{})
+	g.wake.Store(&c)
+	return g
 }
 
 // filtered adds an Authorizer's per-channel allow to a group's match.
@@ -69,12 +101,7 @@ func (r *registry) add(s *subscriber, patterns []string, ip string, lim Limits) 
 	}
 	g := r.groups[key]
 	if g == nil {
-		g = &group{key: key, patterns: patterns}
-		if len(patterns) == 1 && !topic.IsPattern(patterns[0]) {
-			g.single = patterns[0]
-		}
-		c := make(chan struct{})
-		g.wake.Store(&c)
+		g = newGroup(key, patterns)
 		r.groups[key] = g
 		clear(r.byChan)
 	}
