@@ -19,8 +19,8 @@ type group struct {
 	single   string   // the one exact channel name, when that is the whole subscription
 	names    []string // the exact names among patterns
 	wild     []string // the patterns with wildcards
-	n        int    // subscribers in the group (registry.mu)
-	stamp    uint64 // last wake batch that closed this group's channel (registry.mu)
+	n        int      // subscribers in the group (registry.mu)
+	stamp    uint64   // last wake batch that closed this group's channel (registry.mu)
 	wake     atomic.Pointer[chan struct{}]
 }
 
