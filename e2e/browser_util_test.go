@@ -159,11 +159,15 @@ func (b *Browser) WaitFor(what, predicate, explain string, within time.Duration)
 	}
 }
 
-// setColorScheme makes the page see prefers-color-scheme: scheme ("light" or "dark").
+// setColorScheme makes the page see prefers-color-scheme: scheme ("light" or "dark"), and
+// reduced motion, so a screenshot never catches a price flash half-way.
 func setColorScheme(scheme string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
+			Features: []*emulation.MediaFeature{
+				{Name: "prefers-color-scheme", Value: scheme},
+				{Name: "prefers-reduced-motion", Value: "reduce"},
+			},
 		})
 		return err
 	})
