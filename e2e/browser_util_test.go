@@ -27,11 +27,21 @@ const chromiumPath = "/usr/bin/chromium"
 // Browser is one headless Chromium tab with everything its console said collected, so a
 // test can fail on any console error, uncaught exception or CSP violation.
 type Browser struct {
-	Ctx context.Context
-	t   testing.TB
+	Ctx     context.Context
+	t       testing.TB
+	console *consoleLog
+}
 
+// consoleLog is what the tab's console said; subtests' views of a Browser share it.
+type consoleLog struct {
 	mu       sync.Mutex
 	messages []chromedp.ConsoleMessage
+}
+
+// In returns a view of the same tab that reports failures to t (a subtest), since a
+// subtest must not fail its parent with FailNow.
+func (b *Browser) In(t testing.TB) *Browser {
+	return &Browser{Ctx: b.Ctx, t: t, console: b.console}
 }
 
 // newBrowser starts a headless Chromium with a fresh profile, quiet on the network (the
@@ -64,7 +74,7 @@ func newBrowser(t testing.TB) *Browser {
 		cancelAlloc()
 		t.Fatalf("start chromium: %v", err)
 	}
-	b := &Browser{Ctx: ctx, t: t}
+	b := &Browser{Ctx: ctx, t: t, console: &consoleLog{}}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	msgs := chromedp.Console(ctx)
@@ -74,9 +84,9 @@ func newBrowser(t testing.TB) *Browser {
 			if err != nil {
 				return // the context ended
 			}
-			b.mu.Lock()
-			b.messages = append(b.messages, m)
-			b.mu.Unlock()
+			b.console.mu.Lock()
+			b.console.messages = append(b.console.messages, m)
+			b.console.mu.Unlock()
 		}
 	}()
 	t.Cleanup(func() {
@@ -90,10 +100,10 @@ func newBrowser(t testing.TB) *Browser {
 // Problems returns the console errors and exceptions seen so far (CSP violations are
 // console errors from the "security" source).
 func (b *Browser) Problems() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.console.mu.Lock()
+	defer b.console.mu.Unlock()
 	var out []string
-	for _, m := range b.messages {
+	for _, m := range b.console.messages {
 		if m.Type == chromedp.ConsoleError || m.IsException() {
 			out = append(out, fmt.Sprintf("%s [%s] %s:%d", m.String(), m.Source, m.URL, m.Line))
 		}
@@ -103,10 +113,10 @@ func (b *Browser) Problems() []string {
 
 // Messages returns every console message seen so far, for failure reports.
 func (b *Browser) Messages() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+	b.console.mu.Lock()
+	defer b.console.mu.Unlock()
 	var s strings.Builder
-	for _, m := range b.messages {
+	for _, m := range b.console.messages {
 		fmt.Fprintf(&s, "  %s [%s]\n", m.String(), m.Source)
 	}
 	return s.String()
