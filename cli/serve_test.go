@@ -117,6 +117,14 @@ func TestServeAndPublish(t *testing.T) {
 		t.Errorf("reserved event: exit %d, %q", code, errOut4.String())
 	}
 
+	// HERALD_URL and HERALD_TOKEN stand in for --url and --token.
+	t.Setenv("HERALD_URL", url)
+	t.Setenv("HERALD_TOKEN", "from-the-environment")
+	errOut5 := &syncBuffer{}
+	if code := Run([]string{"publish", "x"}, strings.NewReader(""), io.Discard, errOut5); code != 1 || !strings.Contains(errOut5.String(), "401") {
+		t.Errorf("HERALD_TOKEN not used: exit %d, %q", code, errOut5.String())
+	}
+
 	// Graceful stop: the stream gets herald.shutdown.
 	go stop()
 	var sawShutdown bool
