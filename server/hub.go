@@ -91,7 +91,7 @@ func New(cfg Config) (*Hub, error) {
 
 	loopCtx, stop := context.WithCancel(context.Background())
 	h.stopLoops = stop
-	h.loops.Add(2)
+	h.loops.Add(3)
 	go func() {
 		defer h.loops.Done()
 		if !h.ring.known && !h.waitForBroker(loopCtx, &start) {
@@ -104,6 +104,10 @@ func New(cfg Config) (*Hub, error) {
 	go func() {
 		defer h.loops.Done()
 		h.tickKeepAlive(loopCtx)
+	}()
+	go func() {
+		defer h.loops.Done()
+		h.watchWrites(loopCtx)
 	}()
 	return h, nil
 }
@@ -251,6 +255,24 @@ func (h *Hub) tickKeepAlive(ctx context.Context) {
 		case <-t.C:
 			c := make(chan struct{})
 			close(*h.keepAlive.Swap(&c))
+		}
+	}
+}
+
+// watchWrites cuts off streams whose write has blocked longer than the write timeout. It
+// looks four times per timeout (at most once a second), so a stuck stream goes within
+// 1.25 timeouts (or the timeout plus a second).
+func (h *Hub) watchWrites(ctx context.Context) {
+	timeout := h.cfg.Limits.WriteTimeout
+	every := min(max(timeout/4, 10*time.Millisecond), time.Second)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			h.subs.cutStuck(now.Add(-timeout).UnixNano())
 		}
 	}
 }

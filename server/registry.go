@@ -211,6 +211,23 @@ func (r *registry) closeAll() {
 	}
 }
 
+// cutStuck closes every hijacked stream whose write has been blocked since before
+// deadline (UnixNano) and returns how many it closed.
+func (r *registry) cutStuck(deadline int64) int {
+	var stuck []*hijacked
+	r.mu.Lock()
+	for s := range r.live {
+		if hj, ok := s.w.(*hijacked); ok && hj.stuck(deadline) {
+			stuck = append(stuck, hj)
+		}
+	}
+	r.mu.Unlock()
+	for _, hj := range stuck {
+		hj.cutOff()
+	}
+	return len(stuck)
+}
+
 // counts returns the number of open streams and, per subscribed channel or pattern, how
 // many streams asked for it.
 func (r *registry) counts() (total int, channels map[string]int) {
