@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"syscall"
@@ -76,6 +77,13 @@ func serveHub(name, addr, cpuprofile, memprofile string) error {
 			_ = pprof.Lookup("heap").WriteTo(f, 0)
 			f.Close()
 		}
+		// Where the resident memory is, beyond the live heap the profile shows.
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		summary := fmt.Sprintf("goroutines %d\nheap in use %d\nheap idle %d (released to the OS %d)\nstacks in use %d\nother runtime (mspan, mcache, gc, other) %d\nsys total %d\n",
+			runtime.NumGoroutine(), m.HeapInuse, m.HeapIdle, m.HeapReleased, m.StackInuse,
+			m.MSpanInuse+m.MCacheInuse+m.GCSys+m.OtherSys, m.Sys)
+		_ = os.WriteFile(memprofile+".txt", []byte(summary), 0o644)
 	}
 	// No graceful shutdown: stuck subscribers would hold it up, and nothing is measured now.
 	_ = srv.Close()
