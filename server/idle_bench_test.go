@@ -1,3 +1,5 @@
+//go:build unix
+
 package server
 
 import (
@@ -5,6 +7,7 @@ import (
 	"net"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -14,6 +17,10 @@ import (
 // in the same process but hold only small net.Conn values, so the figure is a close upper
 // bound of the hub's own cost.
 func BenchmarkIdleMemory(b *testing.B) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err == nil && uint64(2*b.N+100) > lim.Cur {
+		b.Skipf("%d streams need %d file descriptors (both ends are in this process); the limit is %d: use a smaller -benchtime", b.N, 2*b.N+100, lim.Cur)
+	}
 	th := newTestHub(b, Config{KeepAlive: time.Hour, Limits: Limits{MaxPerIP: b.N + 10, MaxSubscribers: b.N + 10}})
 	addr := strings.TrimPrefix(th.URL, "http://")
 	runtime.GC()
