@@ -129,6 +129,7 @@ func newMetrics(h *Hub) *metrics {
 			}
 			return 1
 		}),
+		subscribersCollector{h: h},
 		prometheus.NewGoCollector(),
 		prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}),
 	)
@@ -137,4 +138,19 @@ func newMetrics(h *Hub) *metrics {
 
 func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// subscribersCollector exports the open streams per subscribed channel or pattern, read at
+// scrape time (the label set changes as subscribers come and go).
+type subscribersCollector struct{ h *Hub }
+
+var subscribersDesc = prometheus.NewDesc("herald_subscribers", "Open streams per subscribed channel or pattern.", []string{"channel"}, nil)
+
+func (c subscribersCollector) Describe(ch chan<- *prometheus.Desc) { ch <- subscribersDesc }
+
+func (c subscribersCollector) Collect(ch chan<- prometheus.Metric) {
+	_, chans := c.h.subs.counts()
+	for name, n := range chans {
+		ch <- prometheus.MustNewConstMetric(subscribersDesc, prometheus.GaugeValue, float64(n), name)
+	}
 }

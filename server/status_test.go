@@ -198,7 +198,7 @@ func TestMiddlewareHeadersReachStreams(t *testing.T) {
 	}
 	b, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, m := range []string{"herald_connections 1", "herald_publish_duration_seconds_bucket", "herald_delivered_total"} {
+	for _, m := range []string{"herald_connections 1", "herald_publish_duration_seconds_bucket", "herald_delivered_total", `herald_subscribers{channel="a"} 1`} {
 		if !strings.Contains(string(b), m) {
 			t.Errorf("/metrics lacks %q", m)
 		}
