@@ -36,9 +36,10 @@ type Broker interface {
 	// node publishes itself, until ctx ends; then it returns ctx's error. deliver is
 	// never called concurrently with itself and must not block for long. When the backend
 	// is unreachable Follow keeps retrying (with backoff) and resumes where it left off;
-	// Health reports the outage meanwhile. Events trimmed from the backend while this
-	// node was cut off are skipped; the hub notices the jump through Since's gap report
-	// only for replays, so implementations should log such a loss.
+	// Health reports the outage meanwhile. Events trimmed from the backend before this
+	// node read them (it was cut off, or lagged too far behind) cannot be delivered; the
+	// loop then delivers a loss marker (see LossMarker) before the events that follow, and
+	// the hub sends every subscriber passing that point a herald.gap.
 	Follow(ctx context.Context, after ID, deliver func([]Event)) error
 
 	// Last returns the id of the newest stored event, or the broker's origin (an id
@@ -57,6 +58,18 @@ type Broker interface {
 
 	// Close releases the broker's resources. Follow loops end on their own context.
 	Close() error
+}
+
+// LossChannel is the channel of a loss marker: an Event a Broker's Follow delivers to say
+// that events were lost before the marker's ID (trimmed before this node read them). The
+// name is reserved ("herald." channels cannot be published to), so no real event has it.
+const LossChannel = "herald.loss"
+
+// LossMarker returns the marker Follow delivers when the events after the last one it
+// delivered and before next (the oldest the backend still holds, or its newest id when it
+// holds none) are gone. reason says why, e.g. "trimmed".
+func LossMarker(next ID, reason string) Event {
+	return Event{ID: next, Message: Message{Channel: LossChannel, Data: reason}}
 }
 
 // Message is one event as a publisher sends it. The hub assigns the event's id.

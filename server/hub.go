@@ -211,14 +211,26 @@ func (h *Hub) publish(ctx context.Context, msgs []Message) ([]Receipt, error) {
 // wakes the subscribers whose channels it touches.
 func (h *Hub) deliver(evs []Event) {
 	slots := make([]slot, len(evs))
+	loss := false
 	for i := range evs {
 		e := &evs[i]
+		if e.Channel == LossChannel {
+			// Every stream passing this point learns of the loss, whatever its channels.
+			loss = true
+			h.log.Warn("events were lost before this node read them; subscribers get herald.gap", "before", e.ID.String(), "reason", e.Data)
+			slots[i] = slot{id: e.ID, gap: true, b: appendGap(nil, e.Data, "", 0)}
+			continue
+		}
 		slots[i] = slot{id: e.ID, ch: e.Channel, key: e.Message.ID, b: appendEvent(make([]byte, 0, encodedSize(e)), e)}
 	}
 	if h.ring.append(slots) == 0 {
 		return
 	}
-	h.subs.wake(slots)
+	if loss {
+		h.subs.wakeAll()
+	} else {
+		h.subs.wake(slots)
+	}
 	c := make(chan struct{})
 	close(*h.appended.Swap(&c))
 }

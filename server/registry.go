@@ -176,6 +176,20 @@ func (r *registry) wake(slots []slot) {
 	}
 }
 
+// wakeAll closes the wake channel of every group (a loss marker concerns them all).
+func (r *registry) wakeAll() {
+	r.mu.Lock()
+	woken := make([]*group, 0, len(r.groups))
+	for _, g := range r.groups {
+		woken = append(woken, g)
+	}
+	r.mu.Unlock()
+	for _, g := range woken {
+		c := make(chan struct{})
+		close(*g.wake.Swap(&c))
+	}
+}
+
 // waitEmpty waits until no stream is open or ctx ends.
 func (r *registry) waitEmpty(ctx context.Context) error {
 	r.mu.Lock()

@@ -12,6 +12,11 @@ type slot struct {
 	ch  string
 	key string
 	b   []byte
+	// gap marks a loss, not an event: the broker could not deliver events before id (they
+	// were trimmed before this node read them). Every subscriber whose cursor passes it
+	// receives b (a herald.gap) whatever its channels. Its id is the first id after the
+	// loss, so a replay after any id inside the loss starts at the marker.
+	gap bool
 }
 
 // matcher decides whether a subscriber receives events of a channel.
@@ -54,7 +59,13 @@ func (r *ring) append(evs []slot) int {
 	added := 0
 	for i := range evs {
 		e := &evs[i]
-		if !r.last.Less(e.id) {
+		if e.gap {
+			// A marker shares its id with the event after it, so it leaves r.last alone;
+			// one that is not newer than r.last goes right after the newest event.
+			if e.id.Less(r.last) {
+				e.id = r.last
+			}
+		} else if !r.last.Less(e.id) {
 			continue
 		}
 		for r.head-r.tail >= uint64(len(r.slots)) || (r.head > r.tail && r.bytes+len(e.b) > r.maxBytes) {
@@ -63,7 +74,9 @@ func (r *ring) append(evs []slot) int {
 		r.slots[r.head%uint64(len(r.slots))] = *e
 		r.head++
 		r.bytes += len(e.b)
-		r.last = e.id
+		if !e.gap {
+			r.last = e.id
+		}
 		if e.key != "" {
 			r.keys[e.key] = e.id
 		}
@@ -138,16 +151,22 @@ func (r *ring) key(k string) (ID, bool) {
 // stopping once buf holds max bytes (the first matching event is always taken, however big).
 // It returns the next position to read and how many events it copied. When pos is older
 // than the ring's tail it copies nothing and returns lost > 0 (the positions evicted under
-// the cursor) with next at the tail, so the caller can announce the gap first.
-func (r *ring) read(pos uint64, buf []byte, max int, m matcher) (next uint64, out []byte, n int, lost uint64) {
+// the cursor) with next at the tail, so the caller can announce the gap first. Loss markers
+// passed are copied whatever m says and counted in gaps, not in n.
+func (r *ring) read(pos uint64, buf []byte, max int, m matcher) (next uint64, out []byte, n int, lost uint64, gaps int) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if pos < r.tail {
-		return r.tail, buf, 0, r.tail - pos
+		return r.tail, buf, 0, r.tail - pos, 0
 	}
 	size := uint64(len(r.slots))
 	for ; pos < r.head; pos++ {
 		s := &r.slots[pos%size]
+		if s.gap {
+			buf = append(buf, s.b...)
+			gaps++
+			continue
+		}
 		if !m.match(s.ch) {
 			continue
 		}
@@ -157,7 +176,7 @@ func (r *ring) read(pos uint64, buf []byte, max int, m matcher) (next uint64, ou
 		buf = append(buf, s.b...)
 		n++
 	}
-	return pos, buf, n, 0
+	return pos, buf, n, 0, gaps
 }
 
 // stats returns the number of kept events and their bytes.

@@ -29,7 +29,7 @@ func BenchmarkRingRead(b *testing.B) {
 			buf := make([]byte, 0, 128<<10)
 			b.ReportAllocs()
 			for b.Loop() {
-				_, out, _, _ := r.read(0, buf[:0], 1<<20, bc.m)
+				_, out, _, _, _ := r.read(0, buf[:0], 1<<20, bc.m)
 				buf = out
 			}
 		})

@@ -58,7 +58,7 @@ func TestRingBoundsAndPositions(t *testing.T) {
 		t.Errorf("append of old ids added %d", added)
 	}
 	// A cursor below the tail reports what it lost.
-	next, _, n, lost := r.read(1, nil, 1000, matchAll{})
+	next, _, n, lost, _ := r.read(1, nil, 1000, matchAll{})
 	if lost != 4 || next != 5 || n != 0 {
 		t.Errorf("read below tail: next %d n %d lost %d", next, n, lost)
 	}
@@ -73,16 +73,16 @@ func TestRingReadFiltersAndChunks(t *testing.T) {
 		}
 		r.append([]slot{{id: ID{1, i}, ch: ch, b: []byte(fmt.Sprintf("%02d|", i))}})
 	}
-	next, buf, n, _ := r.read(0, nil, 1000, matchOne("b"))
+	next, buf, n, _, _ := r.read(0, nil, 1000, matchOne("b"))
 	if string(buf) != "02|04|06|08|10|" || n != 5 || next != 10 {
 		t.Errorf("filtered read = %q n %d next %d", buf, n, next)
 	}
-	next, buf, n, _ = r.read(0, nil, 7, matchAll{})
+	next, buf, n, _, _ = r.read(0, nil, 7, matchAll{})
 	if string(buf) != "01|02|" || n != 2 || next != 2 {
 		t.Errorf("chunked read = %q n %d next %d", buf, n, next)
 	}
 	// An event larger than max still goes out alone.
-	_, buf, n, _ = r.read(0, nil, 1, matchAll{})
+	_, buf, n, _, _ = r.read(0, nil, 1, matchAll{})
 	if string(buf) != "01|" || n != 1 {
 		t.Errorf("oversized read = %q n %d", buf, n)
 	}
@@ -162,5 +162,47 @@ func TestSlowSubscriberGetsGap(t *testing.T) {
 	}
 	if st := th.Stats(); st.Gaps == 0 || st.Dropped == 0 || st.CutOff != 0 {
 		t.Errorf("stats gaps %d dropped %d cutOff %d", st.Gaps, st.Dropped, st.CutOff)
+	}
+}
+
+// TestRingLossMarker: a loss marker shares the id of the event after the loss, every reader
+// passing it gets its bytes whatever its channels, and a replay after an id inside the loss
+// starts at the marker while one after the marker's own id skips it.
+func TestRingLossMarker(t *testing.T) {
+	r := newRing(10, 1000, ID{Ms: 1})
+	r.append([]slot{mkSlot(1, "a", 1), mkSlot(2, "a", 1)})
+	marker := slot{id: ID{1, 10}, gap: true, b: []byte("GAP")}
+	if added := r.append([]slot{marker, mkSlot(10, "a", 1), mkSlot(11, "b", 1)}); added != 3 {
+		t.Fatalf("appended %d of marker + 2 events, want 3", added)
+	}
+	if _, _, last := r.bounds(); last != (ID{1, 11}) {
+		t.Fatalf("last = %v, want 1-11", last)
+	}
+	tests := []struct {
+		after ID
+		m     matcher
+		want  string
+		gaps  int
+	}{
+		{ID{1, 2}, matchAll{}, "GAPxx", 1},
+		{ID{1, 5}, matchAll{}, "GAPxx", 1}, // an id inside the loss
+		{ID{1, 2}, matchOne("b"), "GAPx", 1},
+		{ID{1, 10}, matchAll{}, "x", 0},
+	}
+	for _, tt := range tests {
+		pos, ok := r.position(tt.after)
+		if !ok {
+			t.Fatalf("position(%v) not ok", tt.after)
+		}
+		_, buf, _, _, gaps := r.read(pos, nil, 1000, tt.m)
+		if string(buf) != tt.want || gaps != tt.gaps {
+			t.Errorf("after %v: read %q with %d gaps, want %q and %d", tt.after, buf, gaps, tt.want, tt.gaps)
+		}
+	}
+	// A marker older than the newest event goes right after it.
+	r.append([]slot{{id: ID{1, 3}, gap: true, b: []byte("G2")}})
+	pos, _ := r.position(ID{1, 10})
+	if _, buf, _, _, gaps := r.read(pos, nil, 1000, matchAll{}); string(buf) != "xG2" || gaps != 1 {
+		t.Errorf("late marker: read %q (%d gaps), want \"xG2\"", buf, gaps)
 	}
 }

@@ -127,14 +127,17 @@ func (s *subscriber) flush(prefix []byte) (bool, error) {
 	}
 
 	from := s.pos
-	next, buf, n, lost := h.ring.read(s.pos, buf, writeChunk, s.m)
+	next, buf, n, lost, gaps := h.ring.read(s.pos, buf, writeChunk, s.m)
 	if lost > 0 {
 		// This subscriber fell behind the ring's tail: say so, then go on from the tail.
 		h.stats.gaps.Add(1)
 		h.stats.dropped.Add(lost)
 		buf = appendGap(buf, "slow", "", lost)
 		from = next
-		next, buf, n, _ = h.ring.read(next, buf, writeChunk, s.m)
+		next, buf, n, _, gaps = h.ring.read(next, buf, writeChunk, s.m)
+	}
+	if gaps > 0 {
+		h.stats.gaps.Add(uint64(gaps))
 	}
 	s.pos = next
 	if err := s.writeIf(buf); err != nil {

@@ -32,14 +32,20 @@ func (b *Broker) Follow(ctx context.Context, after server.ID, deliver func([]ser
 	defer b.setFollowing(-1)
 	last := after
 	checkLoss := true // after a (re)connect, or when the loop lags a full batch behind
+	reported := false // a loss after `last` was already delivered as a marker
 	var backoff time.Duration
 	for ctx.Err() == nil {
 		if checkLoss {
-			if err := b.reportLoss(ctx, rc, last); err != nil {
+			next, lost, err := b.checkLoss(ctx, rc, last)
+			if err != nil {
 				if !b.wait(ctx, &backoff, err) {
 					break
 				}
 				continue
+			}
+			if lost && !reported {
+				deliver([]server.Event{server.LossMarker(next, "trimmed")})
+				reported = true
 			}
 			// Redis answered: healthy again before the (blocking) read, not after it.
 			b.setUp(last)
@@ -74,7 +80,7 @@ func (b *Broker) Follow(ctx context.Context, after server.ID, deliver func([]ser
 				// Advance past every entry read, also one decode skipped, so a foreign
 				// entry cannot stall the loop.
 				if id, perr := server.ParseID(s.Messages[len(s.Messages)-1].ID); perr == nil {
-					last = id
+					last, reported = id, false
 				}
 			}
 			if len(evs) > 0 {
@@ -90,20 +96,23 @@ func (b *Broker) Follow(ctx context.Context, after server.ID, deliver func([]ser
 	return ctx.Err()
 }
 
-// reportLoss logs when entries newer than last were trimmed before this node read them (it
-// was cut off from Redis, or lagged more than MAXLEN behind). Those events cannot be
-// delivered any more; the interface has no way yet to tell the hub, so the log says it.
-func (b *Broker) reportLoss(ctx context.Context, rc *redis.Client, last server.ID) error {
+// checkLoss reports whether entries newer than last were trimmed before this node read
+// them (it was cut off from Redis, or lagged more than MAXLEN behind), and the oldest id
+// still kept. Those events cannot be delivered any more: the caller hands the hub a loss
+// marker, and this logs it.
+func (b *Broker) checkLoss(ctx context.Context, rc *redis.Client, last server.ID) (next server.ID, lost bool, err error) {
 	info, exists, err := b.info(ctx, rc)
-	if err != nil || !exists {
-		return err
+	if err != nil || !exists || !info.lostAfter(last) {
+		return server.ID{}, false, err
 	}
-	if info.lostAfter(last) {
-		b.log.Error("redis stream entries were trimmed before this node read them; subscribers of this node miss them",
-			"stream", b.opts.Stream, "last_read", last.String(), "oldest_kept", info.first.String(),
-			"fix", "raise --redis-maxlen or keep the node connected to Redis")
+	next = info.first
+	if next.IsZero() { // nothing kept: whatever comes next is newer than last-generated
+		next = info.last
 	}
-	return nil
+	b.log.Error("redis stream entries were trimmed before this node read them; subscribers of this node get herald.gap",
+		"stream", b.opts.Stream, "last_read", last.String(), "oldest_kept", info.first.String(),
+		"fix", "raise --redis-maxlen or keep the node connected to Redis")
+	return next, true, nil
 }
 
 // wait records the outage and sleeps the next backoff step; it reports false when ctx ended.

@@ -32,8 +32,14 @@ func streamName(t testing.TB) string { return "test:" + strings.ReplaceAll(t.Nam
 // (0: the hub's default); maxLen bounds the stream.
 func startNode(t testing.TB, rs *redisServer, history int, maxLen int64) *node {
 	t.Helper()
+	return startNodeAt(t, rs.URL(), history, maxLen)
+}
+
+// startNodeAt is startNode with the Redis URL given (e.g. with a user of its own).
+func startNodeAt(t testing.TB, url string, history int, maxLen int64) *node {
+	t.Helper()
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rb, err := New(Options{URL: rs.URL(), Stream: streamName(t), MaxLen: maxLen, MaxBackoff: 200 * time.Millisecond, Logger: discard})
+	rb, err := New(Options{URL: url, Stream: streamName(t), MaxLen: maxLen, MaxBackoff: 200 * time.Millisecond, Logger: discard})
 	if err != nil {
 		t.Fatal(err)
 	}
