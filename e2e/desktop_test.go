@@ -140,13 +140,18 @@ func startXvfb(t *testing.T) string {
 			continue
 		}
 		p := start(t, nil, "Xvfb", fmt.Sprintf(":%d", n), "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		// Ready when the socket exists and the lock names our process (another Xvfb that
+		// took the number first would name its own).
+		lock, mine := fmt.Sprintf("/tmp/.X%d-lock", n), strconv.Itoa(p.Cmd.Process.Pid)
 		deadline := time.Now().Add(15 * time.Second)
 		for time.Now().Before(deadline) {
-			if _, err := os.Stat(sock); err == nil {
-				return fmt.Sprintf(":%d", n)
-			}
-			if p.Cmd.ProcessState != nil {
+			b, err := os.ReadFile(lock)
+			owner := strings.TrimSpace(string(b))
+			if err == nil && owner != "" && owner != mine {
 				break
+			}
+			if _, err := os.Stat(sock); err == nil && owner == mine {
+				return fmt.Sprintf(":%d", n)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
