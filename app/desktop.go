@@ -24,6 +24,10 @@ import (
 // batchInterval paces UI refreshes: events arriving faster are shown together.
 const batchInterval = 50 * time.Millisecond
 
+// onUI runs f on the UI goroutine. Tests on Fyne's test driver (which runs f at once, on the
+// calling goroutine) replace it to serialise with their own widget calls.
+var onUI = fyne.Do
+
 // desktop is the running app: model, backends, window and panels.
 type desktop struct {
 	ctx   context.Context
@@ -205,7 +209,7 @@ func (d *desktop) deliver(evs []model.Event) {
 	for _, n := range out {
 		d.notify.Notify(n)
 	}
-	fyne.Do(d.refreshLive)
+	onUI(d.refreshLive)
 }
 
 // tick flushes coalesced notifications and refreshes the slow-changing panels each second.
@@ -223,7 +227,7 @@ func (d *desktop) tick(ctx context.Context) {
 			for _, n := range out {
 				d.notify.Notify(n)
 			}
-			fyne.Do(func() {
+			onUI(func() {
 				d.refreshSlow()
 				d.keepWindowSize()
 			})

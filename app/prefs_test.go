@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -18,6 +19,11 @@ import (
 // the first (a feed, DND, a price alert, the tab, the log filter, the window size, the hub
 // port) is there in the second.
 func TestPreferencesComeBack(t *testing.T) {
+	// The test driver runs fyne.Do at once on the calling goroutine; one lock stands in for
+	// the UI goroutine, held by the test whenever it touches widgets.
+	var ui sync.Mutex
+	onUI = func(f func()) { ui.Lock(); defer ui.Unlock(); f() }
+	defer func() { onUI = fyne.Do }()
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	a := test.NewTempApp(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -28,6 +34,7 @@ func TestPreferencesComeBack(t *testing.T) {
 	const key = "prefs-test-key-0123456789abcdef"
 
 	ctx1, cancel1 := context.WithCancel(context.Background())
+	ui.Lock()
 	d1 := newDesktop(ctx1, a, key, options{port: port}, log, rec)
 	if d1.hub.HubStatus().Running != true {
 		t.Fatalf("first run: hub not running: %+v", d1.hub.HubStatus())
@@ -49,13 +56,17 @@ func TestPreferencesComeBack(t *testing.T) {
 	d1.logP.SetFilter(model.Filter{Type: "alert", Text: "disk"})
 	d1.win.Resize(fyne.NewSize(900, 640))
 	d1.keepWindowSize()
+	ui.Unlock()
 	cancel1()
+	d1.wg.Wait()
 	d1.shutdown()
 
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	defer cancel2()
+	ui.Lock()
+	defer ui.Unlock()
 	d2 := newDesktop(ctx2, a, key, options{}, log, rec)
-	defer d2.shutdown()
+	defer func() { ui.Unlock(); cancel2(); d2.wg.Wait(); d2.shutdown(); ui.Lock() }()
 	s := d2.prefs.get()
 	if got := d2.hub.HubSettings(); got.Port != port || got.Demo || !got.Enabled {
 		t.Errorf("hub settings %+v, want port %d, demo off, enabled", got, port)
