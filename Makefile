@@ -24,10 +24,12 @@ run: build
 test:
 	scripts/test.sh
 
-## test-app: only the desktop app's packages (model and backend with -race, panels on Fyne's test driver)
+## test-app: only the desktop app's packages, all with -race (the panels also without cgo,
+## as they need no display)
 test-app:
-	$(GO) test -race -count=1 ./app/model/ ./app/backend/ ./app/notify/
+	$(GO) test -race -count=1 ./app/model/ ./app/backend/ ./app/notify/ ./app/ui/
 	LANG=en_US.UTF-8 CGO_ENABLED=0 $(GO) test -count=1 ./app/ui/
+	LANG=en_US.UTF-8 $(GO) test -race -tags ci -count=1 ./app/
 
 ## package: Herald.tar.xz with the binary, a .desktop entry and the icon (fyne package; a
 ## cold build of its own, about 10 minutes). It bumps Build in FyneApp.toml.
