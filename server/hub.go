@@ -30,7 +30,8 @@ type Hub struct {
 	appended  atomic.Pointer[chan struct{}] // closed and replaced after each ring append
 
 	pubGate   sync.RWMutex // publishes hold it shared; Shutdown takes it to wait for them
-	keyMu     sync.Mutex   // serialises publishes that carry idempotency keys
+	keys      keyTable     // idempotency keys in flight or not yet in the ring
+	syncStore bool         // the broker's Publish puts events in the ring before it returns
 	closing   atomic.Bool
 	shutdown  chan struct{} // closed when Shutdown starts telling subscribers to leave
 	stopLoops context.CancelFunc
@@ -57,6 +58,7 @@ func New(cfg Config) (*Hub, error) {
 	if h.broker == nil {
 		h.broker = NewMemoryBroker()
 	}
+	_, h.syncStore = h.broker.(*MemoryBroker)
 	if h.auth == nil {
 		h.auth = DefaultAuthorizer(cfg.Key)
 	}
@@ -151,49 +153,33 @@ func (h *Hub) publish(ctx context.Context, msgs []Message) ([]Receipt, error) {
 	if h.closing.Load() {
 		return nil, &Error{Status: http.StatusServiceUnavailable, Msg: "the hub is shutting down; publish again in a moment (to another node if there is one)", RetryAfter: 5 * time.Second}
 	}
-	for i := range msgs {
-		if msgs[i].ID != "" {
-			// Check-then-store of keys must not interleave with another keyed publish.
-			h.keyMu.Lock()
-			defer h.keyMu.Unlock()
-			break
-		}
-	}
 	receipts := make([]Receipt, len(msgs))
-	todo := make([]Message, 0, len(msgs))
-	idx := make([]int, 0, len(msgs))
-	var seen map[string]int // key -> index of its first message in this batch
-	var same map[int]int    // index of a repeated key -> index of its first message
-	for i, m := range msgs {
-		receipts[i].Channel = m.Channel
-		if m.ID != "" {
-			if id, ok := h.ring.key(m.ID); ok {
-				receipts[i].ID = id.String()
-				continue
-			}
-			if j, ok := seen[m.ID]; ok {
-				if same == nil {
-					same = map[int]int{}
-				}
-				same[i] = j
-				continue
-			}
-			if seen == nil {
-				seen = map[string]int{}
-			}
-			seen[m.ID] = i
-		}
-		todo = append(todo, m)
-		idx = append(idx, i)
+	for i := range msgs {
+		receipts[i].Channel = msgs[i].Channel
 	}
-	if len(todo) > 0 {
+	// Only the key checks are serialised (claimKeys); the broker's round trip is not, so
+	// one node publishes as many events at once as its publishers send.
+	idx, claimed, same, held, err := h.claimKeys(ctx, msgs, receipts)
+	if err != nil {
+		return nil, &Error{Status: http.StatusServiceUnavailable, Msg: "waiting for a publish with the same id failed: " + err.Error(), RetryAfter: time.Second}
+	}
+	if held {
+		defer h.keys.mu.Unlock()
+	}
+	var stored []Event
+	defer func() { h.releaseKeys(claimed, stored) }()
+	if len(idx) > 0 {
+		todo := make([]Message, len(idx))
+		for k, i := range idx {
+			todo[k] = msgs[i]
+		}
 		evs, err := h.broker.Publish(ctx, todo)
+		stored = evs
 		for k, e := range evs {
 			receipts[idx[k]].ID = e.ID.String()
 		}
 		if len(evs) > 0 {
-			last := evs[len(evs)-1].ID
-			h.lastPub.Store(&last)
+			h.notePublished(evs[len(evs)-1].ID)
 			h.stats.published.Add(uint64(len(evs)))
 		}
 		if err != nil {
@@ -226,6 +212,7 @@ func (h *Hub) deliver(evs []Event) {
 	if h.ring.append(slots) == 0 {
 		return
 	}
+	h.forgetKeys()
 	if loss {
 		h.subs.wakeAll()
 	} else {

@@ -6,8 +6,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,6 +61,41 @@ func BenchmarkPublish(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(b.N*batch)/b.Elapsed().Seconds(), "events/s")
+			})
+		}
+	}
+}
+
+// BenchmarkPublishParallel publishes one event per call from 16 goroutines through one
+// node (memory and Redis), with and without idempotency keys: several publishers on one
+// node must not be limited to one Redis round trip at a time.
+func BenchmarkPublishParallel(b *testing.B) {
+	for _, mode := range []string{"memory", "redis"} {
+		for _, keyed := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/keyed=%v", mode, keyed), func(b *testing.B) {
+				var n *node
+				if mode == "memory" {
+					n = memoryNode(b)
+				} else {
+					n = startNode(b, startRedisFsync(b, "everysec"), 0, 100_000)
+				}
+				var seq atomic.Uint64
+				ctx := context.Background()
+				b.SetParallelism(8) // x GOMAXPROCS goroutines
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					m := server.Message{Channel: "bench", Data: payload64}
+					for pb.Next() {
+						if keyed {
+							m.ID = "k" + strconv.FormatUint(seq.Add(1), 10)
+						}
+						if _, err := n.hub.Publish(ctx, m); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
 			})
 		}
 	}
