@@ -5,6 +5,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,19 +112,21 @@ func (d *fakeDesktop) waitTray(t *testing.T, within time.Duration) string {
 	return ""
 }
 
-func (d *fakeDesktop) waitNotification(t *testing.T, summary string, within time.Duration) notification {
+// waitNotification waits for a notification titled title, on its own or named in the body
+// of a coalesced one ("and N more: title, …").
+func (d *fakeDesktop) waitNotification(t *testing.T, title string, within time.Duration) notification {
 	t.Helper()
 	deadline := time.After(within)
 	var seen []string
 	for {
 		select {
 		case n := <-d.notes:
-			if n.Summary == summary {
+			if n.Summary == title || strings.Contains(n.Body, title) {
 				return n
 			}
 			seen = append(seen, n.Summary)
 		case <-deadline:
-			t.Fatalf("no notification %q on D-Bus within %v (saw %q)", summary, within, seen)
+			t.Fatalf("no notification %q on D-Bus within %v (saw %q)", title, within, seen)
 		}
 	}
 }

@@ -44,7 +44,16 @@ func TestDesktopApp(t *testing.T) {
 		"HERALD_KEY=" + key,
 	}
 
-	// First run: the port from the command line, everything else the first-run defaults.
+	// A teammate's hub, already in the preferences as a feed with a price alert (as if set up
+	// in an earlier session); everything else is the first-run default, the port comes from
+	// the command line.
+	remote := startHub(t)
+	seedPreferences(t, cfg, map[string]any{
+		"feeds":       []map[string]any{{"name": "CI", "url": remote.URL, "channels": []string{"ci"}, "enabled": true}},
+		"rules":       []map[string]any{{"event": "notification", "enabled": true}, {"event": "alert", "enabled": true}},
+		"priceAlerts": []map[string]any{{"symbol": "ZZZ", "above": true, "threshold": 100}},
+		"hub":         map[string]any{"enabled": true, "port": 7878, "demo": true},
+	})
 	app := start(t, env, heraldGUI(), "gui", "--port", strconv.Itoa(port), "--config-dir", cfg)
 	waitHealthy(t, url, 60*time.Second)
 	item := desk.waitTray(t, 30*time.Second)
@@ -58,11 +67,22 @@ func TestDesktopApp(t *testing.T) {
 		t.Fatalf("herald publish: %v\n%s", err, out)
 	}
 	n := desk.waitNotification(t, "E2E: disk full", 30*time.Second)
-	if n.AppName != "Herald" || !strings.Contains(n.Body, "volume /data is at 99%") {
+	if n.AppName != "Herald" || n.Summary == "E2E: disk full" && !strings.Contains(n.Body, "volume /data is at 99%") {
 		t.Errorf("notification app %q body %q, want Herald and the alert's message", n.AppName, n.Body)
 	}
 	if u, ok := n.Hints["urgency"]; !ok || fmt.Sprint(u.Value()) != "2" {
 		t.Errorf("a critical alert should be urgent (urgency 2), hints %v", n.Hints)
+	}
+
+	// The remote feed: a stock quote in the other spelling (stock_update, change_percent,
+	// numeric strings) crosses the seeded price alert.
+	waitSubscribed(t, remote.URL, 30*time.Second)
+	quote := `{"symbol":"ZZZ","price":"150.5","change":"1.5","change_percent":"1.01"}`
+	if out, err := runHerald(t, ctx, nil, "publish", "--url", remote.URL, "--channel", "ci", "--event", "stock_update", "--token", remote.Key, "--json", quote); err != nil {
+		t.Fatalf("herald publish to the remote hub: %v\n%s", err, out)
+	}
+	if n := desk.waitNotification(t, "Price alert: ZZZ above 100", 30*time.Second); n.Summary == "Price alert: ZZZ above 100" && !strings.Contains(n.Body, "ZZZ is at 150.50") {
+		t.Errorf("price alert body %q", n.Body)
 	}
 
 	// (a) the window draws: stock cards and the log give a screenshot many colours.
@@ -332,5 +352,23 @@ func checkAppLog(t *testing.T, out string) {
 		if strings.Contains(out, bad) {
 			t.Errorf("the app logged %q:\n%s", bad, out)
 		}
+	}
+}
+
+// seedPreferences writes Herald's settings where Fyne keeps the app's preferences under
+// XDG_CONFIG_HOME, as an earlier session would have left them.
+func seedPreferences(t *testing.T, configHome string, settings map[string]any) {
+	t.Helper()
+	doc, err := json.Marshal(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefs, _ := json.Marshal(map[string]string{"settings.v1": string(doc)})
+	dir := filepath.Join(configHome, "fyne", "dev.herald.app")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "preferences.json"), prefs, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -122,7 +122,8 @@ func (g *Engine) Process(e Event, now time.Time) []Notification {
 }
 
 // Flush returns the summary of held notifications once the window since the last one shown
-// has passed ("Title and N more"); call it on a timer, e.g. every second.
+// has passed: the first one's title and body, then "and N more: their titles"; call it on a
+// timer, e.g. every second.
 func (g *Engine) Flush(now time.Time) []Notification {
 	if len(g.held) == 0 || now.Sub(g.lastSent) < g.window() {
 		return nil
@@ -133,7 +134,16 @@ func (g *Engine) Flush(now time.Time) []Notification {
 		n.Urgent = n.Urgent || h.Urgent
 	}
 	if more := len(g.held) - 1; more > 0 {
-		n.Body = strings.TrimSpace(n.Body + fmt.Sprintf("\nand %d more", more))
+		// Name the others (a few of them), so nothing important hides behind a count.
+		var titles []string
+		for _, h := range g.held[1:min(len(g.held), 4)] {
+			titles = append(titles, h.Title)
+		}
+		list := strings.Join(titles, ", ")
+		if more > len(titles) {
+			list += ", …"
+		}
+		n.Body = strings.TrimSpace(n.Body + fmt.Sprintf("\nand %d more: %s", more, list))
 	}
 	g.held = g.held[:0]
 	g.lastSent = now

@@ -63,14 +63,26 @@ func TestEngineCoalescesBursts(t *testing.T) {
 		t.Fatalf("flushed inside the window: %+v", got)
 	}
 	got := g.Flush(t0.Add(3 * time.Second))
-	if len(got) != 1 || got[0].Title != "n1" || !strings.HasSuffix(got[0].Body, "and 3 more") {
-		t.Fatalf("summary = %+v, want n1 ... and 3 more", got)
+	if len(got) != 1 || got[0].Title != "n1" || !strings.HasSuffix(got[0].Body, "and 3 more: n2, n3, n4") {
+		t.Fatalf("summary = %+v, want n1 ... and 3 more: n2, n3, n4", got)
 	}
 	if got := g.Flush(t0.Add(10 * time.Second)); len(got) != 0 {
 		t.Fatalf("second flush repeated: %+v", got)
 	}
 	if got := g.Process(n(5), t0.Add(10*time.Second)); len(got) != 1 {
 		t.Fatalf("after a quiet window a notification goes out at once: %+v", got)
+	}
+}
+
+func TestEngineSummaryNamesAFew(t *testing.T) {
+	t0 := time.Unix(1700000000, 0)
+	g := &Engine{Rules: DefaultRules(), Window: time.Second}
+	for i, title := range []string{"a", "b", "c", "d", "e", "f"} {
+		g.Process(Event{Type: "notification", Data: `{"title":"` + title + `","message":"m"}`}, t0.Add(time.Duration(i)*10*time.Millisecond))
+	}
+	got := g.Flush(t0.Add(2 * time.Second))
+	if len(got) != 1 || got[0].Title != "b" || got[0].Body != "m\nand 4 more: c, d, e, …" {
+		t.Fatalf("summary %+v", got)
 	}
 }
 
