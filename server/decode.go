@@ -164,7 +164,9 @@ func decodeStrict(body []byte, v any) error {
 // rawData returns the event data for a JSON "data" value.
 func rawData(raw json.RawMessage) (string, error) {
 	if len(raw) == 0 {
-		return "", nil
+		// No "data" key at all is almost always a mistake (a misspelt or forgotten
+		// field); an empty event is still possible, explicitly.
+		return "", errorf(http.StatusBadRequest, `data is required: add "data" to the event (a string or any JSON value; "data": "" sends an empty event)`)
 	}
 	if raw[0] == '"' {
 		var s string

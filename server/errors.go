@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/heraldhq/herald/server/auth"
 )
 
 // Error is an error with the HTTP status the hub answers it with. Errors from an
@@ -48,6 +50,29 @@ func writeError(w http.ResponseWriter, err error, def int) {
 	writeJSON(w, status, struct {
 		Error string `json:"error"`
 	}{err.Error()})
+}
+
+// writeAuthError is writeError for an Authorizer's refusal. A 401 carries the challenge
+// RFC 6750 asks for: WWW-Authenticate: Bearer realm="herald", with error="invalid_token"
+// when the request did carry credentials (a header, ?token= or the token cookie).
+func writeAuthError(w http.ResponseWriter, r *http.Request, err error) {
+	if statusOf(err, http.StatusUnauthorized) == http.StatusUnauthorized {
+		challenge := `Bearer realm="herald"`
+		if hasCredentials(r) {
+			challenge += `, error="invalid_token"`
+		}
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
+	writeError(w, err, http.StatusUnauthorized)
+}
+
+// hasCredentials reports whether r carries a token or other credentials.
+func hasCredentials(r *http.Request) bool {
+	if r.Header.Get("Authorization") != "" || r.URL.Query().Get("token") != "" {
+		return true
+	}
+	c, err := r.Cookie(auth.CookieName)
+	return err == nil && c.Value != ""
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -49,7 +49,7 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 	allow, err := h.auth.AuthorizeSubscribe(r, patterns)
 	if err != nil {
 		h.stats.rejected.Add(1)
-		writeError(w, err, http.StatusUnauthorized)
+		writeAuthError(w, r, err)
 		return
 	}
 

@@ -43,7 +43,7 @@ func (h *Hub) servePublish(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := h.auth.AuthorizePublish(r, channels); err != nil {
 		h.stats.rejected.Add(1)
-		writeError(w, err, http.StatusUnauthorized)
+		writeAuthError(w, r, err)
 		return
 	}
 	receipts, err := h.publish(r.Context(), msgs)

@@ -116,6 +116,8 @@ func TestPublishForms(t *testing.T) {
 		{"application/json", "", `{"channel":"f","event":"e","data":"text"}`, "e", "text"},
 		{"application/json", "", `{"channel":"f","data":{"b":[1, 2],"a":null}}`, "", `{"b":[1,2],"a":null}`},
 		{"application/json", "", `{"channel":"f","data":42}`, "", "42"},
+		{"application/json", "", `{"channel":"f","data":""}`, "", ""}, // explicit empty data
+		{"application/json", "", `{"channel":"f","data":null}`, "", "null"},
 		{"application/json", "?channel=f&event=q", `{"data":"from query"}`, "q", "from query"},
 		{"text/plain; charset=utf-8", "?channel=f&event=t", "two\nlines", "t", "two\nlines"},
 		{"", "?channel=f", "raw text", "", "raw text"},
