@@ -169,7 +169,7 @@ func TestPatternsAndSeveralChannels(t *testing.T) {
 			}
 		}
 	}
-	if st := th.Stats(); st.Channels["stocks.*"] != 1 || st.Channels["news"] != 2 || st.Connections != 5 {
+	if st := th.Stats(); st.Channels["stocks.*"].Subscribers != 1 || st.Channels["news"].Subscribers != 2 || st.Connections != 5 {
 		t.Errorf("stats channels = %v connections %d", st.Channels, st.Connections)
 	}
 }

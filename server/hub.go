@@ -29,9 +29,10 @@ type Hub struct {
 	keepAlive atomic.Pointer[chan struct{}] // closed and replaced every KeepAlive
 	appended  atomic.Pointer[chan struct{}] // closed and replaced after each ring append
 
-	pubGate   sync.RWMutex // publishes hold it shared; Shutdown takes it to wait for them
-	keys      keyTable     // idempotency keys in flight or not yet in the ring
-	syncStore bool         // the broker's Publish puts events in the ring before it returns
+	pubGate   sync.RWMutex  // publishes hold it shared; Shutdown takes it to wait for them
+	keys      keyTable      // idempotency keys in flight or not yet in the ring
+	chans     channelCounts // events per channel, for /stats
+	syncStore bool          // the broker's Publish puts events in the ring before it returns
 	closing   atomic.Bool
 	shutdown  chan struct{} // closed when Shutdown starts telling subscribers to leave
 	stopLoops context.CancelFunc
@@ -209,8 +210,14 @@ func (h *Hub) deliver(evs []Event) {
 		}
 		slots[i] = slot{id: e.ID, ch: e.Channel, key: e.Message.ID, b: appendEvent(make([]byte, 0, encodedSize(e)), e)}
 	}
+	_, _, prev := h.ring.bounds()
 	if h.ring.append(slots) == 0 {
 		return
+	}
+	h.chans.add(slots, prev)
+	if h.chans.size() > maxChannelStats {
+		_, base, _ := h.ring.bounds()
+		h.chans.prune(base)
 	}
 	h.forgetKeys()
 	if loss {

@@ -12,8 +12,10 @@ import (
 type Stats struct {
 	// Connections is the number of open /events streams.
 	Connections int `json:"connections"`
-	// Channels maps each subscribed channel or pattern to its number of streams.
-	Channels map[string]int `json:"channels"`
+	// Channels lists every subscribed channel or pattern, and every channel that carried
+	// events since the hub started (at most the 4,096 most recent ones), with its number
+	// of streams and of events.
+	Channels map[string]ChannelStats `json:"channels"`
 	// Published counts events stored by this node's publishers.
 	Published uint64 `json:"published"`
 	// Delivered counts live events written to streams (one per event per stream).
@@ -67,7 +69,7 @@ func (h *Hub) Stats() Stats {
 	_, _, last := h.ring.bounds()
 	l := h.cfg.Limits
 	s := Stats{
-		Connections: conns, Channels: chans,
+		Connections: conns, Channels: h.chans.merge(chans),
 		Published: h.stats.published.Load(), Delivered: h.stats.delivered.Load(),
 		Replayed: h.stats.replayed.Load(), Dropped: h.stats.dropped.Load(),
 		Gaps: h.stats.gaps.Load(), CutOff: h.stats.cutOff.Load(), Rejected: h.stats.rejected.Load(),
