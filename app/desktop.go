@@ -155,6 +155,7 @@ func (d *desktop) buildWindow(s model.Settings) {
 	}
 
 	d.status = widget.NewLabel("")
+	d.status.Truncation = fyne.TextTruncateEllipsis // a long error must not widen the window
 	d.status.Importance = widget.LowImportance
 	d.dndBtn = widget.NewButtonWithIcon("", theme.VolumeUpIcon(), func() { d.setDND(!d.settingsP.Settings().DND) })
 	d.dndBtn.Importance = widget.LowImportance

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/heraldhq/herald/app/model"
@@ -112,7 +113,10 @@ func (h *Hub) startLocked() error {
 		if cfg.Broker != nil {
 			cfg.Broker.Close()
 		}
-		return fmt.Errorf("cannot listen on port %d (%v): another program uses it; pick another port", h.settings.Port, err)
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("port %d is in use by another program: pick another port", h.settings.Port)
+		}
+		return fmt.Errorf("cannot listen on port %d (%v): pick another port", h.settings.Port, err)
 	}
 	hub, err := server.New(cfg)
 	if err != nil {

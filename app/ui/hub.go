@@ -58,6 +58,7 @@ func NewHubPanel(hub HubControl, win fyne.Window) *HubPanel {
 	)
 
 	p.state = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	p.state.Wrapping = fyne.TextWrapWord
 	p.counts = widget.NewLabel("")
 	p.urls = container.NewVBox()
 	p.qr = canvas.NewImageFromResource(nil)
