@@ -40,6 +40,7 @@ type BroadcastPanel struct {
 	Result                         *widget.Label
 
 	remote *fyne.Container
+	body   *fyne.Container
 	level  *widget.FormItem
 }
 
@@ -55,6 +56,9 @@ func NewBroadcastPanel(pub Publisher) *BroadcastPanel {
 			p.remote.Show()
 		} else {
 			p.remote.Hide()
+		}
+		if p.body != nil {
+			p.body.Refresh() // lay the form out again around the shown or hidden rows
 		}
 	})
 	p.Target.Horizontal = true
@@ -84,8 +88,8 @@ func NewBroadcastPanel(pub Publisher) *BroadcastPanel {
 		widget.NewFormItem("Channel", p.Channel), widget.NewFormItem("Event", se), p.level,
 		widget.NewFormItem("Title", p.Title), widget.NewFormItem("Data", p.Format),
 		widget.NewFormItem("", p.Message))
-	card := widget.NewCard("Broadcast", "Send an event to everyone subscribed to a channel",
-		container.NewVBox(p.Target, p.remote, form, container.NewHBox(p.Result, layout.NewSpacer(), p.Send)))
+	p.body = container.NewVBox(p.Target, p.remote, form, container.NewHBox(layout.NewSpacer(), p.Send), p.Result)
+	card := widget.NewCard("Broadcast", "Send an event to everyone subscribed to a channel", p.body)
 	p.root = container.NewVScroll(card)
 	p.remote.Hide()
 	return p

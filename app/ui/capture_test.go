@@ -38,6 +38,14 @@ func TestCaptureDialogs(t *testing.T) {
 				w.SetContent(p.Object())
 				p.EditDialog(model.FeedConfig{Enabled: true})
 			}},
+			{"broadcast-error", func(w fyne.Window) {
+				p := NewBroadcastPanel(&fakePub{})
+				w.SetContent(p.Object())
+				p.Target.SetSelected(targetRemote)
+				p.RemoteURL.SetText("http://192.168.1.20:7878")
+				p.Message.SetText("deploy done")
+				p.SendNow() // no token: the error shows under the form
+			}},
 			{"invite", func(w fyne.Window) {
 				p := NewHubPanel(&fakeHub{s: model.HubSettings{Enabled: true, Port: 7878, LAN: true}, st: model.HubStatus{Running: true, URLs: []string{"http://127.0.0.1:7878", "http://192.168.1.5:7878"}}}, w)
 				w.SetContent(p.Object())
