@@ -38,6 +38,16 @@ func TestCaptureDialogs(t *testing.T) {
 				w.SetContent(p.Object())
 				p.EditDialog(model.FeedConfig{Enabled: true})
 			}},
+			{"feeds-states", func(w fyne.Window) {
+				now := time.Now()
+				p := NewFeedsPanel(&fakeFeeds{list: []model.FeedInfo{
+					{Own: true, Config: model.FeedConfig{Name: "This hub", URL: "http://127.0.0.1:7878", Channels: []string{"*"}}, Status: model.FeedStatus{Phase: model.PhaseLive, Events: 1234, LastEvent: now}},
+					{Config: model.FeedConfig{Name: "CI server", URL: "http://10.0.0.9:7878", Channels: []string{"builds", "deploys"}}, Status: model.FeedStatus{Phase: model.PhaseRetrying, RetryAt: now.Add(4 * time.Second), Err: "dial tcp 10.0.0.9:7878: connect: connection refused", Events: 87, LastEvent: now.Add(-3 * time.Minute)}},
+					{Config: model.FeedConfig{Name: "Status page", URL: "https://status.example.com/stream"}, Status: model.FeedStatus{Phase: model.PhaseFailed, Err: "401 Unauthorized: the token is missing or wrong"}},
+					{Config: model.FeedConfig{Name: "Paused feed", URL: "http://10.0.0.7:7878"}, Status: model.FeedStatus{Phase: model.PhaseOff}},
+				}}, w)
+				w.SetContent(p.Object())
+			}},
 			{"broadcast-error", func(w fyne.Window) {
 				p := NewBroadcastPanel(&fakePub{})
 				w.SetContent(p.Object())

@@ -81,7 +81,10 @@ func (p *FeedsPanel) Row(i int) (name, state, counters string) {
 }
 
 func (p *FeedsPanel) counters(f model.FeedInfo) string {
-	return fmt.Sprintf("%d events · last %s", f.Status.Events, model.Ago(f.Status.LastEvent, p.now()))
+	if f.Status.Events == 0 {
+		return "no events yet"
+	}
+	return fmt.Sprintf("%s · last %s", Plural(int(f.Status.Events), "event"), model.Ago(f.Status.LastEvent, p.now()))
 }
 
 // feedRow is one list row; a widget so updateRow finds its parts without walking a tree.
@@ -110,7 +113,10 @@ func (p *FeedsPanel) createRow() fyne.CanvasObject {
 	r.state.Truncation = fyne.TextTruncateEllipsis
 	r.counters.Importance = widget.LowImportance
 	left := container.NewVBox(container.NewHBox(r.dot, r.name), r.url)
-	right := container.NewVBox(r.state, container.NewHBox(layout.NewSpacer(), r.counters))
+	// Trailing alignment, not a spacer: an HBox would keep the width the template's empty
+	// text had.
+	r.counters.Alignment = fyne.TextAlignTrailing
+	right := container.NewVBox(r.state, r.counters)
 	r.content = container.NewBorder(nil, nil, nil, r.remove, container.NewGridWithColumns(2, left, right))
 	r.ExtendBaseWidget(r)
 	return r

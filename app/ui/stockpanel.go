@@ -90,6 +90,7 @@ type stockCard struct {
 	change  *canvas.Text
 	percent *canvas.Text
 	spark   *Sparkline
+	texts   *fyne.Container // laid out again when a text's width changes
 }
 
 func newStockCard(symbol string) *stockCard {
@@ -108,9 +109,8 @@ func newStockCard(symbol string) *stockCard {
 	c.price.TextStyle = fyne.TextStyle{Bold: true}
 	c.percent.TextStyle = fyne.TextStyle{Bold: true}
 	c.percent.Alignment = fyne.TextAlignTrailing
-	top := container.NewBorder(nil, nil, c.symbol, c.percent)
-	changes := container.NewHBox(c.change, layout.NewSpacer())
-	body := container.NewBorder(container.NewVBox(top, c.price, changes), nil, nil, nil, c.spark)
+	c.texts = container.NewVBox(container.NewBorder(nil, nil, c.symbol, c.percent), c.price, container.NewHBox(c.change, layout.NewSpacer()))
+	body := container.NewBorder(c.texts, nil, nil, nil, c.spark)
 	c.root = container.NewStack(c.bg, container.NewPadded(container.NewPadded(body)))
 	return c
 }
@@ -128,9 +128,8 @@ func (c *stockCard) update(s model.Stock) {
 	c.change.Text = sign + fmt.Sprintf("%.2f", s.Change)
 	c.percent.Text = fmt.Sprintf("%s%.2f%%", sign, s.ChangePercent)
 	c.change.Color, c.percent.Color = col, col
-	for _, o := range []fyne.CanvasObject{c.bg, c.symbol, c.price, c.change, c.percent} {
-		o.Refresh()
-	}
+	c.bg.Refresh()
+	c.texts.Refresh() // lays out again (the percent's width changes) and redraws the texts
 	c.spark.Set(s.History, col)
 }
 
