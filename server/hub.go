@@ -94,7 +94,7 @@ func New(cfg Config) (*Hub, error) {
 
 	loopCtx, stop := context.WithCancel(context.Background())
 	h.stopLoops = stop
-	h.loops.Add(3)
+	h.loops.Add(4)
 	go func() {
 		defer h.loops.Done()
 		if !h.ring.known && !h.waitForBroker(loopCtx, &start) {
@@ -111,6 +111,10 @@ func New(cfg Config) (*Hub, error) {
 	go func() {
 		defer h.loops.Done()
 		h.watchWrites(loopCtx)
+	}()
+	go func() {
+		defer h.loops.Done()
+		h.watchDepartures(loopCtx)
 	}()
 	return h, nil
 }

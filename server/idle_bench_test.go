@@ -46,6 +46,12 @@ func BenchmarkIdleMemory(b *testing.B) {
 	runtime.ReadMemStats(&after)
 	used := float64(after.HeapInuse+after.StackInuse) - float64(before.HeapInuse+before.StackInuse)
 	b.ReportMetric(used/float64(b.N), "bytes/stream")
+	// The departure probe visits every idle stream each departureEvery: its cost per stream.
+	t0 := time.Now()
+	if found := th.subs.sweepDeparted(); found != 0 {
+		b.Fatalf("the departure sweep closed %d groups of live streams", found)
+	}
+	b.ReportMetric(float64(time.Since(t0).Nanoseconds())/float64(b.N), "sweep-ns/stream")
 	for _, c := range conns {
 		c.Close()
 	}

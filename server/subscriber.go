@@ -40,8 +40,11 @@ type streamWriter interface {
 	// write sends b (and flushes it) or fails within the write timeout.
 	write(b []byte) error
 	// gone is closed when the client is known to have left (nil when only a failed write
-	// can tell).
+	// or the hub's departure probe can tell).
 	gone() <-chan struct{}
+	// departed reports whether the hub's departure probe found the client gone (the probe
+	// then closed the connection and woke the stream's group).
+	departed() bool
 	close()
 }
 
@@ -52,6 +55,9 @@ func (s *subscriber) run(first []byte) string {
 	h := s.h
 	prefix := first
 	for {
+		if s.w.departed() {
+			return "client left"
+		}
 		// Load the wake-ups before reading the ring, so an append in between is not missed.
 		wake := *s.g.wake.Load()
 		ka := *h.keepAlive.Load()
@@ -175,6 +181,7 @@ type hijacked struct {
 	once    sync.Once
 	since   atomic.Int64 // UnixNano when the write in progress began, 0 when none
 	cut     atomic.Bool  // set by the watchdog before it closes the connection
+	left    atomic.Bool  // set by the departure probe before it closes the connection
 }
 
 // errCutOff is a write ended by the watchdog; it counts as a write timeout.
@@ -208,6 +215,8 @@ func (c *hijacked) cutOff() {
 
 func (c *hijacked) gone() <-chan struct{} { return nil }
 
+func (c *hijacked) departed() bool { return c.left.Load() }
+
 func (c *hijacked) close() { c.once.Do(func() { c.conn.Close() }) }
 
 // flushed writes through an http.ResponseWriter and flushes each write.
@@ -234,6 +243,9 @@ func (f *flushed) write(b []byte) error {
 }
 
 func (f *flushed) gone() <-chan struct{} { return f.ctx.Done() }
+
+// departed is false: net/http watches the connection and ends ctx (gone) instead.
+func (f *flushed) departed() bool { return false }
 
 // close marks the stream closed; the handler's return ends the response.
 func (f *flushed) close() {
