@@ -16,6 +16,7 @@ import (
 	"github.com/heraldhq/herald/app/model"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/guard"
 	"github.com/heraldhq/herald/server/redisbroker"
 )
 
@@ -95,7 +96,15 @@ func (h *Hub) startLocked() error {
 	if log == nil {
 		log = slog.Default()
 	}
-	cfg := server.Config{Key: h.Key, Auth: auth.NewPolicy(h.Key, auth.Options{}), Logger: log}
+	pol := auth.NewPolicy(h.Key, auth.Options{})
+	// The guard is what `herald serve` puts in front of the hub: security headers and CSP
+	// for the dashboard, CORS rules and rate limits. Shared on the LAN the app's hub faces
+	// the same browsers and scripts as a server, so it gets the same defaults; only genuine
+	// tokens get their own bucket so made-up ones cannot crowd them out.
+	gcfg := guard.DefaultConfig(pol.IsPublic)
+	key := h.Key
+	gcfg.ValidToken = func(tok string) bool { _, err := auth.Verify(key, tok); return err == nil }
+	cfg := server.Config{Key: h.Key, Auth: pol, Logger: log, Middleware: guard.New(gcfg).Middleware}
 	if h.settings.RedisURL != "" {
 		b, err := redisbroker.New(redisbroker.Options{URL: h.settings.RedisURL, Logger: log})
 		if err != nil {
