@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -41,6 +42,10 @@ type feed struct {
 	status model.FeedStatus
 	cancel context.CancelFunc
 	done   chan struct{}
+	// running is set when the subscription started; lastID is the ID of the last event it
+	// delivered, where an edited feed on the same stream resumes (both under Feeds.mu).
+	running bool
+	lastID  string
 }
 
 // FeedsOptions configure NewFeeds.
@@ -143,18 +148,31 @@ func (f *Feeds) PutFeed(oldName string, cfg model.FeedConfig) error {
 		f.mu.Unlock()
 		return fmt.Errorf("feed %q is gone (removed meanwhile?): add it again", oldName)
 	}
+	fd := &feed{cfg: cfg, status: model.FeedStatus{Phase: model.PhaseConnecting}}
+	if !cfg.Enabled {
+		fd.status.Phase = model.PhaseOff
+	}
 	var old *feed
-	fd := &feed{cfg: cfg}
 	if idx >= 0 {
 		old = f.feeds[idx]
 		f.feeds[idx] = fd
 	} else {
 		f.feeds = append(f.feeds, fd)
 	}
-	f.startLocked(fd)
 	cfgs := f.configsLocked()
 	f.mu.Unlock()
+	// The old subscription ends before the new one starts, so its last event ID is final:
+	// the new one resumes right after it, and the hub replays what came in between (no
+	// event lost, none twice).
 	stop(old)
+	f.mu.Lock()
+	if old != nil && old.running && old.cfg.EventsURL() == cfg.EventsURL() {
+		fd.lastID = old.lastID
+	}
+	if slices.Contains(f.feeds, fd) { // not removed or replaced meanwhile
+		f.startLocked(fd)
+	}
+	f.mu.Unlock()
 	f.save(cfgs)
 	f.changed()
 	return nil
@@ -208,7 +226,7 @@ func (f *Feeds) startLocked(fd *feed) {
 		return
 	}
 	ctx, cancel := context.WithCancel(f.ctx)
-	fd.cancel, fd.done = cancel, make(chan struct{})
+	fd.cancel, fd.done, fd.running = cancel, make(chan struct{}), true
 	fd.status = model.FeedStatus{Phase: model.PhaseConnecting}
 	hdr := http.Header{}
 	for k, v := range fd.cfg.Headers {
@@ -216,8 +234,8 @@ func (f *Feeds) startLocked(fd *feed) {
 	}
 	c := &sseclient.Client{
 		URL: fd.cfg.EventsURL(), Header: hdr, Token: fd.cfg.Token, HTTPClient: f.client,
-		IdleTimeout: f.idle,
-		OnState:     func(s sseclient.State) { f.setState(fd, s) },
+		IdleTimeout: f.idle, LastEventID: fd.lastID,
+		OnState: func(s sseclient.State) { f.setState(fd, s) },
 	}
 	name := fd.cfg.Name
 	go func() {
@@ -228,7 +246,13 @@ func (f *Feeds) startLocked(fd *feed) {
 				return
 			}
 			now := f.now()
-			f.update(fd, func(st *model.FeedStatus) { st.Events++; st.LastEvent = now })
+			f.mu.Lock()
+			fd.status.Events++
+			fd.status.LastEvent = now
+			if ev.ID != "" {
+				fd.lastID = ev.ID
+			}
+			f.mu.Unlock()
 			f.sink(model.Event{Time: now, Feed: name, Type: ev.Type, ID: ev.ID, Data: ev.Data})
 		}
 	}()
