@@ -21,7 +21,8 @@ import (
 )
 
 // Hub runs the embedded hub: the server on 127.0.0.1 (or every interface when shared on the
-// LAN), optionally the demo simulators and a Redis broker. Safe for concurrent use.
+// LAN), optionally the demo simulators and a Redis broker. Safe for concurrent use; status
+// calls answer at once even while ApplyHub waits for the old hub to stop.
 type Hub struct {
 	// Key is the hub's secret (tokens are signed with it).
 	Key string
@@ -31,15 +32,24 @@ type Hub struct {
 	OnChange func()
 	Logger   *slog.Logger
 
-	mu       sync.Mutex
-	settings model.HubSettings
+	// applyMu serialises ApplyHub and Stop; it is held while the old hub shuts down (up to
+	// a few seconds), mu only for moments, so the window's status reads never wait on it.
+	applyMu    sync.Mutex
+	mu         sync.Mutex
+	settings   model.HubSettings
+	run        *running // nil when off or restarting
+	restarting bool
+	err        error
+}
+
+// running is one started hub with everything that must stop with it.
+type running struct {
 	hub      *server.Hub
 	srv      *http.Server
-	port     int // the port actually bound (differs from settings.Port when that was 0)
+	port     int // the port actually bound (differs from the setting when that was 0)
 	stopDemo context.CancelFunc
 	demoDone chan struct{}
 	served   chan struct{}
-	err      error
 }
 
 // HubSettings implements ui.HubControl.
@@ -51,16 +61,23 @@ func (h *Hub) HubSettings() model.HubSettings {
 
 // ApplyHub implements ui.HubControl: it stops the running hub and starts one with s. The
 // settings are kept even when the start fails, so the panel shows what the user chose.
+// It blocks until the old hub has stopped; call it off the UI goroutine.
 func (h *Hub) ApplyHub(s model.HubSettings) error {
+	h.applyMu.Lock()
 	h.mu.Lock()
-	h.stopLocked()
-	h.settings = s
-	h.err = nil
-	if s.Enabled {
-		h.err = h.startLocked()
-	}
-	err := h.err
+	old := h.run
+	h.run, h.settings, h.err, h.restarting = nil, s, nil, true
 	h.mu.Unlock()
+	old.stop()
+	var run *running
+	var err error
+	if s.Enabled {
+		run, err = h.start(s)
+	}
+	h.mu.Lock()
+	h.run, h.err, h.restarting = run, err, false
+	h.mu.Unlock()
+	h.applyMu.Unlock()
 	if h.OnChange != nil {
 		h.OnChange()
 	}
@@ -69,29 +86,37 @@ func (h *Hub) ApplyHub(s model.HubSettings) error {
 
 // Stop shuts the hub down (subscribers get herald.shutdown).
 func (h *Hub) Stop() {
+	h.applyMu.Lock()
+	defer h.applyMu.Unlock()
 	h.mu.Lock()
-	h.stopLocked()
+	old := h.run
+	h.run = nil
 	h.mu.Unlock()
+	old.stop()
 }
 
 // Server returns the running hub, or nil.
 func (h *Hub) Server() *server.Hub {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.hub
+	if h.run == nil {
+		return nil
+	}
+	return h.run.hub
 }
 
 // LocalURL returns http://127.0.0.1:PORT of the running hub, or "" when it is off.
 func (h *Hub) LocalURL() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.hub == nil {
+	if h.run == nil {
 		return ""
 	}
-	return "http://127.0.0.1:" + strconv.Itoa(h.port)
+	return "http://127.0.0.1:" + strconv.Itoa(h.run.port)
 }
 
-func (h *Hub) startLocked() error {
+// start listens and serves a hub with settings s (and its demo).
+func (h *Hub) start(s model.HubSettings) (*running, error) {
 	log := h.Logger
 	if log == nil {
 		log = slog.Default()
@@ -105,89 +130,87 @@ func (h *Hub) startLocked() error {
 	key := h.Key
 	gcfg.ValidToken = func(tok string) bool { _, err := auth.Verify(key, tok); return err == nil }
 	cfg := server.Config{Key: h.Key, Auth: pol, Logger: log, Middleware: guard.New(gcfg).Middleware}
-	if h.settings.RedisURL != "" {
-		b, err := redisbroker.New(redisbroker.Options{URL: h.settings.RedisURL, Logger: log})
+	if s.RedisURL != "" {
+		b, err := redisbroker.New(redisbroker.Options{URL: s.RedisURL, Logger: log})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cfg.Broker = b
 	}
 	host := "127.0.0.1"
-	if h.settings.LAN {
+	if s.LAN {
 		host = "" // every interface
 	}
-	addr := net.JoinHostPort(host, strconv.Itoa(h.settings.Port))
+	addr := net.JoinHostPort(host, strconv.Itoa(s.Port))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		if cfg.Broker != nil {
 			cfg.Broker.Close()
 		}
 		if errors.Is(err, syscall.EADDRINUSE) {
-			return fmt.Errorf("port %d is in use by another program: pick another port", h.settings.Port)
+			return nil, fmt.Errorf("port %d is in use by another program: pick another port", s.Port)
 		}
-		return fmt.Errorf("cannot listen on port %d (%v): pick another port", h.settings.Port, err)
+		return nil, fmt.Errorf("cannot listen on port %d (%v): pick another port", s.Port, err)
 	}
 	hub, err := server.New(cfg)
 	if err != nil {
 		ln.Close()
-		return fmt.Errorf("starting the hub: %w", err)
+		return nil, fmt.Errorf("starting the hub: %w", err)
 	}
-	h.hub, h.port = hub, ln.Addr().(*net.TCPAddr).Port
-	h.srv = server.NewHTTPServer(addr, hub)
-	h.served = make(chan struct{})
+	r := &running{hub: hub, port: ln.Addr().(*net.TCPAddr).Port, srv: server.NewHTTPServer(addr, hub), served: make(chan struct{})}
 	go func(srv *http.Server, done chan struct{}) {
 		defer close(done)
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("hub server stopped", "err", err)
 		}
-	}(h.srv, h.served)
-	if h.settings.Demo && h.RunDemo != nil {
+	}(r.srv, r.served)
+	if s.Demo && h.RunDemo != nil {
 		ctx, cancel := context.WithCancel(context.Background())
-		h.stopDemo, h.demoDone = cancel, make(chan struct{})
+		r.stopDemo, r.demoDone = cancel, make(chan struct{})
 		go func(done chan struct{}) {
 			defer close(done)
 			h.RunDemo(ctx, hub)
-		}(h.demoDone)
+		}(r.demoDone)
 	}
-	return nil
+	return r, nil
 }
 
-func (h *Hub) stopLocked() {
-	if h.stopDemo != nil {
-		h.stopDemo()
-		<-h.demoDone
-		h.stopDemo = nil
-	}
-	if h.hub == nil {
+// stop ends the demo, tells subscribers to leave and closes the server; nil is a no-op.
+func (r *running) stop() {
+	if r == nil {
 		return
+	}
+	if r.stopDemo != nil {
+		r.stopDemo()
+		<-r.demoDone
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	_ = h.hub.Shutdown(ctx) // tells subscribers to leave, then closes their streams
-	_ = h.srv.Shutdown(ctx)
-	_ = h.srv.Close()
-	<-h.served
-	h.hub, h.srv = nil, nil
+	_ = r.hub.Shutdown(ctx) // tells subscribers to leave, then closes their streams
+	_ = r.srv.Shutdown(ctx)
+	_ = r.srv.Close()
+	<-r.served
 }
 
 // HubStatus implements ui.HubControl.
 func (h *Hub) HubStatus() model.HubStatus {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	st := model.HubStatus{Running: h.hub != nil}
+	st := model.HubStatus{Running: h.run != nil, Restarting: h.restarting}
 	if h.err != nil {
 		st.Err = h.err.Error()
 	}
-	if h.hub == nil {
+	if h.run == nil {
 		return st
 	}
-	st.URLs = []string{"http://127.0.0.1:" + strconv.Itoa(h.port)}
+	port := strconv.Itoa(h.run.port)
+	st.URLs = []string{"http://127.0.0.1:" + port}
 	if h.settings.LAN {
 		for _, ip := range LANAddrs() {
-			st.URLs = append(st.URLs, "http://"+net.JoinHostPort(ip, strconv.Itoa(h.port)))
+			st.URLs = append(st.URLs, "http://"+net.JoinHostPort(ip, port))
 		}
 	}
-	s := h.hub.Stats()
+	s := h.run.hub.Stats()
 	st.Connections, st.Channels, st.Published = s.Connections, len(s.Channels), s.Published
 	return st
 }

@@ -9,7 +9,10 @@ type FeedInfo struct {
 
 // HubStatus is what the hub panel shows about the embedded hub.
 type HubStatus struct {
-	Running     bool
+	Running bool
+	// Restarting is set while new settings are being applied (the old hub may take a few
+	// seconds to let its subscribers go).
+	Restarting  bool
 	Err         string   // why it is not running, when it should be
 	URLs        []string // where others reach it (loopback first, then LAN addresses)
 	Connections int
