@@ -265,6 +265,7 @@ func (h *Hub) tickKeepAlive(ctx context.Context) {
 		case <-t.C:
 			c := make(chan struct{})
 			close(*h.keepAlive.Swap(&c))
+			h.subs.pokeAll(true)
 		}
 	}
 }
@@ -311,6 +312,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		}
 	}
 	close(h.shutdown)
+	h.subs.pokeAll(false)
 	err := h.subs.waitEmpty(ctx)
 	if err != nil {
 		h.subs.closeAll()

@@ -46,6 +46,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 	runtime.ReadMemStats(&after)
 	used := float64(after.HeapInuse+after.StackInuse) - float64(before.HeapInuse+before.StackInuse)
 	b.ReportMetric(used/float64(b.N), "bytes/stream")
+	b.ReportMetric((float64(after.StackInuse)-float64(before.StackInuse))/float64(b.N), "stack-bytes/stream")
 	// The departure probe visits every idle stream each departureEvery: its cost per stream.
 	t0 := time.Now()
 	if found := th.subs.sweepDeparted(); found != 0 {

@@ -1,0 +1,46 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// TestIdleStreamsHoldNoGoroutine: an idle HTTP/1.1 stream costs no goroutine, yet an
+// event, keep-alives and shutdown still reach every one of them.
+func TestIdleStreamsHoldNoGoroutine(t *testing.T) {
+	th := newTestHub(t, Config{KeepAlive: 300 * time.Millisecond})
+	const n = 50
+	base := runtime.NumGoroutine()
+	conns := make([]net.Conn, n)
+	readers := make([]*bufio.Reader, n)
+	for i := range conns {
+		conns[i] = rawConnBuf(t, th.URL, "?channel=quiet", 0)
+		readers[i] = bufio.NewReader(conns[i])
+		readUntil(t, conns[i], readers[i], "herald.connected")
+	}
+	waitConnections(t, th.Hub, n)
+	// Writers exit once the preamble is out (a parked writer per stream would add n).
+	waitFor(t, "idle writers to exit", func() bool { return runtime.NumGoroutine() < base+n/2 })
+
+	th.mustPublish(t, "quiet", "", "wake")
+	for i := range conns {
+		readUntil(t, conns[i], readers[i], "data: wake")
+		readUntil(t, conns[i], readers[i], ":") // a keep-alive comment
+	}
+	ctx, cancel := contextWithTimeout(10 * time.Second)
+	defer cancel()
+	if err := th.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range conns {
+		readUntil(t, conns[i], readers[i], "herald.shutdown")
+	}
+}
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
+}
