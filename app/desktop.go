@@ -126,6 +126,13 @@ func (d *desktop) buildWindow(s model.Settings) {
 	d.logP.OnFilterChanged = func(f model.Filter) { d.prefs.update(func(s *model.Settings) { s.LogFilter = f }) }
 	d.feedsP = ui.NewFeedsPanel(d.feeds, d.win)
 	d.hubP = ui.NewHubPanel(d.hub, d.win)
+	d.hubP.OnApplied = func(err error) {
+		if err != nil {
+			d.log.Error("hub", "err", err)
+		}
+		d.tray.sync()
+		d.updateStatus()
+	}
 	pub := &backend.Publisher{Own: d.hub.Server}
 	broadcast := ui.NewBroadcastPanel(pub)
 	d.settingsP = ui.NewSettingsPanel(ui.NotifySettings{Rules: s.Rules, PriceAlerts: s.PriceAlerts, DND: s.DND, Theme: s.Theme})

@@ -52,6 +52,7 @@ func TestPreferencesComeBack(t *testing.T) {
 	if err := d1.hubP.Apply(); err != nil {
 		t.Fatal(err)
 	}
+	d1.hubP.Wait()         // the restart runs in the background
 	d1.tabs.SelectIndex(2) // Hub
 	d1.logP.SetFilter(model.Filter{Type: "alert", Text: "disk"})
 	d1.win.Resize(fyne.NewSize(900, 640))

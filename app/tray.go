@@ -30,12 +30,10 @@ func (d *desktop) setupTray() {
 	t.show = fyne.NewMenuItem("Hide window", func() { d.setVisible(!d.visible) })
 	t.dnd = fyne.NewMenuItem("Pause notifications", func() { d.setDND(!d.settingsP.Settings().DND) })
 	t.hub = fyne.NewMenuItem("Hub on", func() {
+		// Through the hub panel, so the restart runs off the UI goroutine like Apply does.
 		s := d.hub.HubSettings()
 		s.Enabled = !s.Enabled
-		if err := d.hub.ApplyHub(s); err != nil {
-			d.log.Error("hub", "err", err)
-		}
-		d.hubP.Reload()
+		d.hubP.ApplySettings(s)
 		t.sync()
 	})
 	t.menu = fyne.NewMenu("Herald", t.show, t.dnd, t.hub)

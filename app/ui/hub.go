@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -28,6 +29,13 @@ type HubPanel struct {
 	Enabled, LAN, Demo *widget.Check
 	Port, Redis        *widget.Entry
 	Err                *widget.Label
+	ApplyButton        *widget.Button
+
+	// OnApplied, when set, is called on the UI goroutine after each restart finished.
+	OnApplied func(error)
+
+	busy    bool           // a restart runs in the background (UI goroutine only)
+	pending sync.WaitGroup // the background restart, for Wait
 
 	state, counts *widget.Label
 	urls          *fyne.Container
@@ -49,8 +57,8 @@ func NewHubPanel(hub HubControl, win fyne.Window) *HubPanel {
 	p.Err.Importance = widget.DangerImportance
 	p.Err.Wrapping = fyne.TextWrapWord
 	p.load(hub.HubSettings())
-	apply := widget.NewButtonWithIcon("Apply", theme.ConfirmIcon(), func() { p.Apply() })
-	apply.Importance = widget.HighImportance
+	p.ApplyButton = widget.NewButtonWithIcon("Apply", theme.ConfirmIcon(), func() { p.Apply() })
+	p.ApplyButton.Importance = widget.HighImportance
 	form := widget.NewForm(
 		widget.NewFormItem("", p.Enabled), widget.NewFormItem("Port", p.Port),
 		widget.NewFormItem("", p.LAN), widget.NewFormItem("", p.Demo),
@@ -67,7 +75,7 @@ func NewHubPanel(hub HubControl, win fyne.Window) *HubPanel {
 	invite := widget.NewButtonWithIcon("Invite teammate…", theme.MailSendIcon(), p.inviteDialog)
 
 	settings := widget.NewCard("Hub", "An SSE hub on this computer that teammates can subscribe to",
-		container.NewVBox(form, p.Err, container.NewHBox(layout.NewSpacer(), apply)))
+		container.NewVBox(form, p.Err, container.NewHBox(layout.NewSpacer(), p.ApplyButton)))
 	reach := widget.NewCard("Reach it", "",
 		container.NewBorder(nil, nil, nil, p.qr, container.NewVBox(p.state, p.counts, p.urls, container.NewHBox(invite))))
 	p.root = container.NewVScroll(container.NewVBox(settings, reach))
@@ -99,28 +107,72 @@ func (p *HubPanel) Settings() (model.HubSettings, error) {
 	return model.HubSettings{Enabled: p.Enabled.Checked, Port: port, LAN: p.LAN.Checked, Demo: p.Demo.Checked, RedisURL: r}, nil
 }
 
-// Apply validates the form and restarts the hub; errors stay visible in the panel.
+// Apply validates the form and restarts the hub in the background; a form error shows at
+// once and is returned, the hub's own error shows in the panel when the restart is done.
 func (p *HubPanel) Apply() error {
 	s, err := p.Settings()
-	if err == nil {
-		err = p.hub.ApplyHub(s)
-	}
 	if err != nil {
 		p.Err.SetText(err.Error())
-	} else {
-		p.Err.SetText("")
+		return err
 	}
-	p.Refresh()
-	return err
+	p.restart(s)
+	return nil
 }
 
-// Reload shows the hub's current settings (after the tray toggled it, say).
+// ApplySettings shows s in the form and restarts the hub with it in the background (the
+// tray's hub switch). It does nothing while a restart runs, and reports whether it started.
+func (p *HubPanel) ApplySettings(s model.HubSettings) bool {
+	if p.busy {
+		return false
+	}
+	p.load(s)
+	p.restart(s)
+	return true
+}
+
+// restart applies s off the UI goroutine: stopping the old hub can take seconds (its
+// subscribers are told to leave), and the window must keep drawing meanwhile. The button
+// stays disabled and the state reads "Restarting…" until the result comes back by fyne.Do.
+func (p *HubPanel) restart(s model.HubSettings) {
+	if p.busy {
+		return
+	}
+	p.busy = true
+	p.ApplyButton.Disable()
+	p.Err.SetText("")
+	p.Refresh()
+	p.pending.Add(1)
+	go func() {
+		defer p.pending.Done()
+		err := p.hub.ApplyHub(s)
+		fyne.Do(func() {
+			p.busy = false
+			p.ApplyButton.Enable()
+			if err != nil {
+				p.Err.SetText(err.Error())
+			}
+			p.Refresh()
+			if p.OnApplied != nil {
+				p.OnApplied(err)
+			}
+		})
+	}()
+}
+
+// Wait waits until a restart started by Apply is done (tests; the result shows by then on
+// Fyne's test driver, which runs fyne.Do at once).
+func (p *HubPanel) Wait() { p.pending.Wait() }
+
+// Reload shows the hub's current settings.
 func (p *HubPanel) Reload() { p.load(p.hub.HubSettings()); p.Refresh() }
 
 // Refresh updates the live state, counts and addresses.
 func (p *HubPanel) Refresh() {
 	st := p.hub.HubStatus()
 	switch {
+	case p.busy || st.Restarting:
+		p.state.SetText("● Restarting…")
+		p.state.Importance = widget.WarningImportance
 	case st.Running:
 		p.state.SetText("● Running")
 		p.state.Importance = widget.SuccessImportance

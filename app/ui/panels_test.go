@@ -267,11 +267,15 @@ func TestHubPanel(t *testing.T) {
 	}
 	p.Redis.SetText("")
 	p.LAN.SetChecked(true)
-	if err := p.Apply(); err != nil || hub.s.Port != 8080 || !hub.s.LAN || p.Err.Text != "" {
+	err := p.Apply()
+	p.Wait()
+	if err != nil || hub.s.Port != 8080 || !hub.s.LAN || p.Err.Text != "" {
 		t.Errorf("apply: %v, %+v", err, hub.s)
 	}
 	hub.fail = errors.New("port 8080 is in use: pick another")
-	if err := p.Apply(); err == nil || p.Err.Text != hub.fail.Error() {
+	p.Apply()
+	p.Wait()
+	if p.Err.Text != hub.fail.Error() {
 		t.Errorf("apply errors must show: %q", p.Err.Text)
 	}
 	if link, err := p.Invite("alerts", "*", time.Hour); err != nil || !strings.Contains(link, "token=") {
