@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -55,6 +56,22 @@ func TestCaptureDialogs(t *testing.T) {
 				p.RemoteURL.SetText("http://192.168.1.20:7878")
 				p.Message.SetText("deploy done")
 				p.SendNow() // no token: the error shows under the form
+			}},
+			{"hub-restarting", func(w fyne.Window) {
+				hub := &slowHub{s: model.HubSettings{Enabled: true, Port: 7878}, release: make(chan struct{})}
+				p := NewHubPanel(hub, w)
+				w.SetContent(p.Object())
+				test.Tap(p.ApplyButton) // stays restarting until the test ends
+				t.Cleanup(func() { close(hub.release); p.Wait() })
+			}},
+			{"hub-error", func(w fyne.Window) {
+				hub := &slowHub{s: model.HubSettings{Enabled: true, Port: 7878}, release: make(chan struct{}),
+					fail: errors.New("port 7878 is in use by another program: pick another port")}
+				close(hub.release)
+				p := NewHubPanel(hub, w)
+				w.SetContent(p.Object())
+				test.Tap(p.ApplyButton)
+				p.Wait()
 			}},
 			{"invite", func(w fyne.Window) {
 				p := NewHubPanel(&fakeHub{s: model.HubSettings{Enabled: true, Port: 7878, LAN: true}, st: model.HubStatus{Running: true, URLs: []string{"http://127.0.0.1:7878", "http://192.168.1.5:7878"}}}, w)

@@ -72,6 +72,7 @@ func NewHubPanel(hub HubControl, win fyne.Window) *HubPanel {
 	p.qr = canvas.NewImageFromResource(nil)
 	p.qr.FillMode = canvas.ImageFillContain
 	p.qr.SetMinSize(fyne.NewSize(168, 168))
+	p.qr.Hide() // until there is an address to show
 	invite := widget.NewButtonWithIcon("Invite teammate…", theme.MailSendIcon(), p.inviteDialog)
 
 	settings := widget.NewCard("Hub", "An SSE hub on this computer that teammates can subscribe to",
@@ -208,8 +209,10 @@ func (p *HubPanel) Refresh() {
 	if len(st.URLs) > 0 {
 		p.showQR(st.URLs[len(st.URLs)-1]) // the LAN address when shared, else loopback
 	} else {
+		// Hidden, not just emptied: an image whose resource went nil keeps drawing the old
+		// texture, and a QR code of an address that no longer answers misleads.
 		p.qr.Resource = nil
-		p.qr.Refresh()
+		p.qr.Hide()
 	}
 }
 
@@ -229,6 +232,7 @@ func (p *HubPanel) showQR(u string) {
 		return
 	}
 	p.qr.Resource = res
+	p.qr.Show()
 	p.qr.Refresh()
 }
 

@@ -96,6 +96,9 @@ func TestHubApplyRunsOffTheUIThread(t *testing.T) {
 			if p.Err.Text != want {
 				t.Errorf("error shown %q, want %q", p.Err.Text, want)
 			}
+			if running := tt.fail == nil; p.qr.Visible() != running {
+				t.Errorf("QR code visible %v with the hub running %v", p.qr.Visible(), running)
+			}
 		})
 	}
 }
