@@ -41,18 +41,30 @@ func (d *desktop) setupTray() {
 	desk.SetSystemTrayIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	t.sync()
 
-	d.win.SetCloseIntercept(func() {
-		if !trayHostRunning() {
-			d.app.Quit() // no tray to come back from
-			return
-		}
-		d.setVisible(false)
-		if !d.prefs.get().HintShown {
-			d.prefs.update(func(s *model.Settings) { s.HintShown = true })
-			d.notify.Notify(model.Notification{Title: "Herald is still running",
-				Body: "It keeps watching your feeds from the tray. Choose Quit in the tray menu to stop it."})
-		}
-	})
+	d.win.SetCloseIntercept(d.closeWindow)
+}
+
+// trayHost reports whether a tray host shows the icon; tests replace it.
+var trayHost = trayHostRunning
+
+// hintTitle is the one-time notification's title when closing the window hides it.
+const hintTitle = "Herald is still running"
+
+// closeWindow is what closing the window does once the tray is set up: hide to the tray,
+// telling the user so the first time ever (kept in preferences); without a tray host to
+// come back from, quit.
+func (d *desktop) closeWindow() {
+	if !trayHost() {
+		d.app.Quit()
+		return
+	}
+	d.setVisible(false)
+	first := false
+	d.prefs.update(func(s *model.Settings) { first, s.HintShown = !s.HintShown, true })
+	if first {
+		d.notify.Notify(model.Notification{Title: hintTitle,
+			Body: "It keeps watching your feeds from the tray. Choose Quit in the tray menu to stop it."})
+	}
 }
 
 // sync shows the current states in the menu.

@@ -1,0 +1,96 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/heraldhq/herald/app/model"
+	"github.com/heraldhq/herald/app/notify"
+)
+
+// trayApp is Fyne's test app with a system tray (the test app has none) and a Quit that
+// only counts, so the desktop sets up its tray and close intercept as on a real desktop.
+type trayApp struct {
+	fyne.App
+	menu  *fyne.Menu
+	quits int
+}
+
+func (a *trayApp) SetSystemTrayMenu(m *fyne.Menu)  { a.menu = m }
+func (a *trayApp) SetSystemTrayIcon(fyne.Resource) {}
+func (a *trayApp) SetSystemTrayWindow(fyne.Window) {}
+func (a *trayApp) Quit()                           { a.quits++ }
+func hints(rec *notify.Recorder) (n int) {
+	for _, x := range rec.Sent() {
+		if x.Title == hintTitle {
+			n++
+		}
+	}
+	return n
+}
+
+// Closing the window hides it to the tray; the hint says so the first time only, also
+// after the app started again on the same preferences. Without a tray host it quits.
+func TestCloseHidesToTrayWithOneHint(t *testing.T) {
+	var ui sync.Mutex // stands in for the UI goroutine, as in TestPreferencesComeBack
+	onUI = func(f func()) { ui.Lock(); defer ui.Unlock(); f() }
+	defer func() { onUI = fyne.Do }()
+	tray := true
+	trayHost = func() bool { return tray }
+	defer func() { trayHost = trayHostRunning }()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	a := &trayApp{App: test.NewTempApp(t)}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	rec := &notify.Recorder{}
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	const key = "close-test-key-0123456789abcdef"
+
+	run := func(steps func(d *desktop)) {
+		ctx, cancel := context.WithCancel(context.Background())
+		ui.Lock()
+		d := newDesktop(ctx, a, key, options{port: port}, log, rec)
+		if a.menu == nil {
+			t.Fatal("the tray menu was not set up")
+		}
+		steps(d)
+		ui.Unlock()
+		cancel()
+		d.wg.Wait()
+		d.shutdown()
+	}
+	run(func(d *desktop) {
+		d.closeWindow()
+		if d.visible || hints(rec) != 1 || a.quits != 0 {
+			t.Errorf("first close: visible %v, %d hints, %d quits; want hidden, 1 hint, no quit", d.visible, hints(rec), a.quits)
+		}
+		d.setVisible(true)
+		d.closeWindow()
+		if d.visible || hints(rec) != 1 {
+			t.Errorf("second close: visible %v, %d hints; want hidden, still 1 hint", d.visible, hints(rec))
+		}
+	})
+	if s, err := model.DecodeSettings(a.Preferences().String(settingsKey)); err != nil || !s.HintShown {
+		t.Errorf("preferences after the hint: shown %v (%v), want true", s.HintShown, err)
+	}
+	run(func(d *desktop) { // started again on the same preferences
+		d.closeWindow()
+		if d.visible || hints(rec) != 1 {
+			t.Errorf("close after a restart: visible %v, %d hints; want hidden, no new hint", d.visible, hints(rec))
+		}
+		tray = false
+		d.setVisible(true)
+		d.closeWindow()
+		if a.quits != 1 {
+			t.Errorf("close without a tray host: %d quits, want 1", a.quits)
+		}
+	})
+}
