@@ -115,7 +115,7 @@ func TestRedisOutageKeepsSubscribers(t *testing.T) {
 func startNginx(t *testing.T, upstreams ...string) string {
 	t.Helper()
 	if _, err := exec.LookPath("nginx"); err != nil {
-		t.Skip("nginx not installed (scripts/setup.sh installs it): ", err)
+		t.Fatal("nginx not installed (run scripts/setup.sh, which installs it): ", err)
 	}
 	if len(upstreams) != 2 {
 		t.Fatalf("startNginx takes the two hubs of docs/scaling.md, got %d", len(upstreams))

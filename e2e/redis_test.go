@@ -30,7 +30,7 @@ type redisProc struct {
 func startRedis(t testing.TB) *redisProc {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server not installed (scripts/setup.sh installs it): ", err)
+		t.Fatal("redis-server not installed (run scripts/setup.sh, which installs it): ", err)
 	}
 	r := &redisProc{t: t, dir: t.TempDir(), port: freePort(t)}
 	conf := fmt.Sprintf("bind 127.0.0.1\nport %d\ndir %s\nappendonly yes\nappendfsync always\nsave \"\"\n"+
