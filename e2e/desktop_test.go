@@ -144,8 +144,42 @@ func TestDesktopApp(t *testing.T) {
 	waitTrayToggle(t, desk.conn, item2, "Show window", 0, 10*time.Second)
 	clickTray(t, desk.conn, item2, trayLayout(t, desk.conn, item2)["Show window"].id)
 	waitWindowVisible(t, display, true, 10*time.Second)
+
+	// The app's hub sits behind the same guard as `herald serve`.
+	resp, err := http.Get(url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("the app's hub sent CSP %q, nosniff %q; want the guard's headers", csp, resp.Header.Get("X-Content-Type-Options"))
+	}
+
+	// The tray's hub switch restarts the hub in the background: off, then on again, and the
+	// app follows its own hub once more.
+	clickTray(t, desk.conn, item2, trayLayout(t, desk.conn, item2)["Hub on"].id)
+	waitTrayToggle(t, desk.conn, item2, "Hub on", 0, 15*time.Second)
+	waitDown(t, url, 15*time.Second)
+	clickTray(t, desk.conn, item2, trayLayout(t, desk.conn, item2)["Hub on"].id)
+	waitTrayToggle(t, desk.conn, item2, "Hub on", 1, 15*time.Second)
+	waitHealthy(t, url, 30*time.Second)
+	waitSubscribed(t, url, 30*time.Second)
 	app2.Stop()
 	checkAppLog(t, app2.Output())
+}
+
+// waitDown waits until nothing answers at url any more.
+func waitDown(t *testing.T, url string, within time.Duration) {
+	t.Helper()
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 2 * time.Second}
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		resp, err := c.Get(url + "/healthz")
+		if err != nil {
+			return
+		}
+		resp.Body.Close()
+	}
+	t.Fatalf("%s still answers %v after the hub was switched off", url, within)
 }
 
 // startXvfb starts a virtual X server on a free display number and returns ":N".
