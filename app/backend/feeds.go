@@ -167,7 +167,9 @@ func (f *Feeds) PutFeed(oldName string, cfg model.FeedConfig) error {
 	stop(old)
 	f.mu.Lock()
 	if old != nil && old.running && old.cfg.EventsURL() == cfg.EventsURL() {
+		// The same stream goes on, so its counters do too.
 		fd.lastID = old.lastID
+		fd.status.Events, fd.status.LastEvent = old.status.Events, old.status.LastEvent
 	}
 	if slices.Contains(f.feeds, fd) { // not removed or replaced meanwhile
 		f.startLocked(fd)
@@ -227,7 +229,7 @@ func (f *Feeds) startLocked(fd *feed) {
 	}
 	ctx, cancel := context.WithCancel(f.ctx)
 	fd.cancel, fd.done, fd.running = cancel, make(chan struct{}), true
-	fd.status = model.FeedStatus{Phase: model.PhaseConnecting}
+	fd.status = model.FeedStatus{Phase: model.PhaseConnecting, Events: fd.status.Events, LastEvent: fd.status.LastEvent}
 	hdr := http.Header{}
 	for k, v := range fd.cfg.Headers {
 		hdr.Set(k, v)

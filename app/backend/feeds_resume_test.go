@@ -109,6 +109,10 @@ func TestEditedFeedResumes(t *testing.T) {
 		}
 	}
 
+	if st := waitStatus(t, f, "ticks", func(st model.FeedStatus) bool { return true }); st.Events < int64(len(ids)) {
+		t.Errorf("the feed counts %d events after the edit, want at least %d (the count goes on)", st.Events, len(ids))
+	}
+
 	// Other channels are another stream: no resume.
 	cfg.Channels = []string{"ticks", "other"}
 	if err := f.PutFeed("ticks", cfg); err != nil {
