@@ -13,10 +13,8 @@ const departureEvery = 2 * time.Second
 
 // watchDepartures probes every hijacked stream's socket each departureEvery, without a
 // goroutine per connection: one non-blocking peek per socket (see peekGone).
+// Each tick also tells lingering writers (writer.go) that a reap period has passed.
 func (h *Hub) watchDepartures(ctx context.Context) {
-	if !canPeek {
-		return
-	}
 	t := time.NewTicker(departureEvery)
 	defer t.Stop()
 	for {
@@ -24,7 +22,11 @@ func (h *Hub) watchDepartures(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			h.subs.sweepDeparted()
+			c := make(chan struct{})
+			close(*h.reap.Swap(&c))
+			if canPeek {
+				h.subs.sweepDeparted()
+			}
 		}
 	}
 }

@@ -22,6 +22,7 @@ type group struct {
 	n        int                           // subscribers in the group (registry.mu)
 	stamp    uint64                        // last wake batch that closed this group's channel (registry.mu)
 	members  []*subscriber                 // (registry.mu) kicked on wake-ups
+	idle     atomic.Int64                  // members whose writer is idle (no goroutine); kickIdle skips the loop at 0
 	wake     atomic.Pointer[chan struct{}] // closed on wake-ups, for streams parked in run
 }
 
@@ -174,7 +175,7 @@ func (r *registry) wake(slots []slot) {
 			if g.stamp != r.stamp {
 				g.stamp = r.stamp
 				woken = append(woken, g)
-				g.kickAll()
+				g.kickIdle()
 			}
 		}
 	}
@@ -191,7 +192,7 @@ func (r *registry) wakeAll() {
 	woken := make([]*group, 0, len(r.groups))
 	for _, g := range r.groups {
 		woken = append(woken, g)
-		g.kickAll()
+		g.kickIdle()
 	}
 	r.mu.Unlock()
 	for _, g := range woken {
