@@ -13,10 +13,8 @@ const departureEvery = 2 * time.Second
 
 // watchDepartures probes every hijacked stream's socket each departureEvery, without a
 // goroutine per connection: one non-blocking peek per socket (see peekGone).
+// Each tick also tells lingering writers (writer.go) that a reap period has passed.
 func (h *Hub) watchDepartures(ctx context.Context) {
-	if !canPeek {
-		return
-	}
 	t := time.NewTicker(departureEvery)
 	defer t.Stop()
 	for {
@@ -24,28 +22,32 @@ func (h *Hub) watchDepartures(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			h.subs.sweepDeparted()
+			c := make(chan struct{})
+			close(*h.reap.Swap(&c))
+			if canPeek {
+				h.subs.sweepDeparted()
+			}
 		}
 	}
 }
 
-// sweepDeparted closes the hijacked streams whose client closed or reset its end and wakes
-// their groups, so their writers return (and unregister) now instead of at their next
-// write. It returns how many it found.
+// sweepDeparted closes the hijacked streams whose client closed or reset its end and kicks
+// their writers, so they end (and unregister) now instead of at their next write. It
+// returns how many it found.
 func (r *registry) sweepDeparted() int {
 	type entry struct {
+		s  *subscriber
 		hj *hijacked
-		g  *group
 	}
 	r.mu.Lock()
 	all := make([]entry, 0, len(r.live))
 	for s := range r.live {
 		if hj, ok := s.w.(*hijacked); ok {
-			all = append(all, entry{hj, s.g})
+			all = append(all, entry{s, hj})
 		}
 	}
 	r.mu.Unlock()
-	var woken map[*group]bool
+	found := 0
 	for _, e := range all {
 		if e.hj.left.Load() || e.hj.since.Load() != 0 {
 			continue // already found, or a write in progress (the watchdog's business)
@@ -55,14 +57,8 @@ func (r *registry) sweepDeparted() int {
 		}
 		e.hj.left.Store(true)
 		e.hj.close()
-		if woken == nil {
-			woken = map[*group]bool{}
-		}
-		woken[e.g] = true
+		e.s.kick()
+		found++
 	}
-	for g := range woken {
-		c := make(chan struct{})
-		close(*g.wake.Swap(&c))
-	}
-	return len(woken)
+	return found
 }

@@ -85,8 +85,7 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 			h.subs.remove(s, ip)
 		}
 	}()
-	s.g = g
-	s.m = g
+	s.m = g // s.g is set by add
 	if allow != nil {
 		s.m = filtered{g: g, allow: allow}
 	}
@@ -104,14 +103,12 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 	h.subs.setWriter(s, sw)
 	h.log.Debug("subscriber connected", "conn", s.id, "channels", patterns, "remote", r.RemoteAddr)
 	if _, ok := sw.(*hijacked); ok {
-		// Run the stream in a goroutine of its own and return, so net/http drops this
-		// connection's request, response and bufio buffers (about 10 KB): an idle stream
-		// then costs one small goroutine and its socket.
+		// Hand the stream to kick-driven writing (writer.go) and return, so net/http drops
+		// this connection's request, response and bufio buffers (about 10 KB): an idle
+		// stream then costs its socket and a few hundred bytes, no goroutine.
 		handedOff = true
-		go func() {
-			defer h.subs.remove(s, ip)
-			h.log.Debug("subscriber left", "conn", s.id, "reason", s.run(pre))
-		}()
+		s.ip = ip
+		s.start(pre)
 		return
 	}
 	h.log.Debug("subscriber left", "conn", s.id, "reason", s.run(pre))

@@ -27,6 +27,7 @@ type Hub struct {
 	subs registry
 
 	keepAlive atomic.Pointer[chan struct{}] // closed and replaced every KeepAlive
+	reap      atomic.Pointer[chan struct{}] // closed and replaced every departureEvery: lingering writers exit
 	appended  atomic.Pointer[chan struct{}] // closed and replaced after each ring append
 
 	pubGate   sync.RWMutex  // publishes hold it shared; Shutdown takes it to wait for them
@@ -82,7 +83,7 @@ func New(cfg Config) (*Hub, error) {
 		h.ring.known = false
 	}
 	h.subs.init()
-	for _, p := range []*atomic.Pointer[chan struct{}]{&h.keepAlive, &h.appended} {
+	for _, p := range []*atomic.Pointer[chan struct{}]{&h.keepAlive, &h.appended, &h.reap} {
 		c := make(chan struct{})
 		p.Store(&c)
 	}
@@ -265,6 +266,7 @@ func (h *Hub) tickKeepAlive(ctx context.Context) {
 		case <-t.C:
 			c := make(chan struct{})
 			close(*h.keepAlive.Swap(&c))
+			h.subs.pokeAll(true)
 		}
 	}
 }
@@ -311,6 +313,9 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		}
 	}
 	close(h.shutdown)
+	c := make(chan struct{})
+	close(*h.reap.Swap(&c)) // lingering writers wait on reap, not on shutdown
+	h.subs.pokeAll(false)
 	err := h.subs.waitEmpty(ctx)
 	if err != nil {
 		h.subs.closeAll()

@@ -16,12 +16,14 @@ import (
 type group struct {
 	key      string
 	patterns []string
-	single   string   // the one exact channel name, when that is the whole subscription
-	names    []string // the exact names among patterns
-	wild     []string // the patterns with wildcards
-	n        int      // subscribers in the group (registry.mu)
-	stamp    uint64   // last wake batch that closed this group's channel (registry.mu)
-	wake     atomic.Pointer[chan struct{}]
+	single   string                        // the one exact channel name, when that is the whole subscription
+	names    []string                      // the exact names among patterns
+	wild     []string                      // the patterns with wildcards
+	n        int                           // subscribers in the group (registry.mu)
+	stamp    uint64                        // last wake batch that closed this group's channel (registry.mu)
+	members  []*subscriber                 // (registry.mu) kicked on wake-ups
+	idle     atomic.Int64                  // members whose writer is idle (no goroutine); kickIdle skips the loop at 0
+	wake     atomic.Pointer[chan struct{}] // closed on wake-ups, for streams parked in run
 }
 
 // match is called for every event between a cursor and the ring's head, so the exact
@@ -106,6 +108,9 @@ func (r *registry) add(s *subscriber, patterns []string, ip string, lim Limits) 
 		clear(r.byChan)
 	}
 	g.n++
+	s.g = g
+	s.idx = len(g.members)
+	g.members = append(g.members, s)
 	r.total++
 	r.perIP[ip]++
 	r.live[s] = struct{}{}
@@ -128,6 +133,10 @@ func (r *registry) remove(s *subscriber, ip string) {
 	}
 	delete(r.live, s)
 	g := s.g
+	last := g.members[len(g.members)-1]
+	g.members[s.idx], last.idx = last, s.idx
+	g.members[len(g.members)-1] = nil
+	g.members = g.members[:len(g.members)-1]
 	g.n--
 	if g.n == 0 {
 		delete(r.groups, g.key)
@@ -166,6 +175,7 @@ func (r *registry) wake(slots []slot) {
 			if g.stamp != r.stamp {
 				g.stamp = r.stamp
 				woken = append(woken, g)
+				g.kickIdle()
 			}
 		}
 	}
@@ -182,6 +192,7 @@ func (r *registry) wakeAll() {
 	woken := make([]*group, 0, len(r.groups))
 	for _, g := range r.groups {
 		woken = append(woken, g)
+		g.kickIdle()
 	}
 	r.mu.Unlock()
 	for _, g := range woken {

@@ -33,6 +33,13 @@ type subscriber struct {
 	pos       uint64 // next ring position to send
 	replayEnd uint64 // ring head when the stream opened: positions below it are replays
 	skip      ID     // after a broker replay past the ring head: ring events up to skip were sent
+
+	// Kick-driven writing (writer.go), for hijacked streams.
+	state     atomic.Int32 // wNone, wIdle, wRunning, wRerun, wDone
+	keepAlive atomic.Bool  // a keep-alive is due
+	first     []byte       // the preamble, sent by the first step
+	ip        string       // the client's address, for the per-IP count
+	idx       int          // index in g.members (registry.mu)
 }
 
 // streamWriter is where a subscriber's bytes go.
