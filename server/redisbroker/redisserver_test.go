@@ -37,7 +37,7 @@ func startRedis(t testing.TB) *redisServer { return startRedisFsync(t, "always")
 func startRedisFsync(t testing.TB, fsync string) *redisServer {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("redis-server not installed (scripts/setup.sh installs it): ", err)
+		t.Fatal("redis-server not installed (run scripts/setup.sh, which installs it): ", err)
 	}
 	s := &redisServer{t: t, dir: t.TempDir(), port: freePort(t)}
 	conf := strings.Join([]string{
