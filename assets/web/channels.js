@@ -55,8 +55,9 @@ export class ChannelPicker {
     this.selected = parseChannels(start.join(' ')).ok;
     if (!this.selected.length) this.selected = [ALL];
     this.known = [];
-    // /stats lists only channels somebody subscribes to, so the picker also offers the
-    // channels this browser sent to or saw (kept, at most MAX_RECENT).
+    // /stats lists the channels the hub carried recently and those with subscribers; the
+    // picker also offers the channels this browser sent to or saw (kept, at most MAX_RECENT),
+    // which may have aged out of the hub's list.
     try {
       this.recent = parseChannels(JSON.parse(load(localStorage, RECENT_KEY, '[]')).join(' ')).ok;
     } catch {
