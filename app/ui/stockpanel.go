@@ -27,7 +27,8 @@ type StockPanel struct {
 // NewStockPanel returns a panel over the given stock state; call Refresh after updates.
 func NewStockPanel(stocks *model.Stocks) *StockPanel {
 	p := &StockPanel{stocks: stocks, cards: map[string]*stockCard{}}
-	p.grid = container.NewGridWrap(fyne.NewSize(250, 150))
+	// 208 px wide: five symbols side by side in the default 1180 px window.
+	p.grid = container.NewGridWrap(fyne.NewSize(208, 150))
 	hint := widget.NewLabel("Waiting for stock quotes…\nTurn on the demo in Hub, or add a feed that sends stock-update events.")
 	hint.Alignment = fyne.TextAlignCenter
 	hint.Importance = widget.LowImportance
