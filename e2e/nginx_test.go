@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/heraldhq/herald/internal/redistest"
 	"github.com/heraldhq/herald/sseclient"
 )
 
@@ -24,7 +25,7 @@ import (
 // on either node, and when the node it is on is killed it reconnects through nginx to the
 // other with Last-Event-ID and gets everything it missed, nothing twice.
 func TestNginxTwoRedisHubs(t *testing.T) {
-	rs := startRedis(t)
+	rs := redistest.Start(t)
 	hubs := []*Hub{startHub(t, "--redis", rs.URL()), startHub(t, "--redis", rs.URL())}
 	proxy := startNginx(t, hubs[0].URL, hubs[1].URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -82,7 +83,7 @@ func TestNginxTwoRedisHubs(t *testing.T) {
 // --redis`: the subscriber stays connected, /healthz and /publish answer 503 naming Redis,
 // and after Redis is back the same connection carries the next event.
 func TestRedisOutageKeepsSubscribers(t *testing.T) {
-	rs := startRedis(t)
+	rs := redistest.Start(t)
 	h := startHub(t, "--redis", rs.URL())
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -100,7 +101,7 @@ func TestRedisOutageKeepsSubscribers(t *testing.T) {
 		t.Errorf("publish with Redis down = %d %s; want 503 naming redis", resp.code, resp.body)
 	}
 
-	rs.Start()
+	rs.Restart()
 	waitStatus(t, h.URL+"/healthz", http.StatusOK)
 	publishJSON(t, h.URL, h.Key, "e2e", "1")
 	checkSequence(t, sub.take(t, 1), 1)

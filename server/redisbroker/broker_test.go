@@ -228,7 +228,7 @@ func TestFollowSurvivesRedisRestart(t *testing.T) {
 		t.Error("Health of a broker without a reader loop = nil with Redis down; want the PING error")
 	}
 
-	rs.Start()
+	rs.Restart()
 	publish(50, 100)
 	waitFor(t, "Health to recover", func() bool { return reader.Health(ctx) == nil })
 

@@ -276,7 +276,7 @@ func TestRedisRestartMidStream(t *testing.T) {
 		}
 	}
 
-	rs.Start()
+	rs.Restart()
 	waitFor(t, "node B to recover", func() bool { return sub.hub.Healthy(ctx) == nil })
 	for end := i + 100; i < end; i++ {
 		if err := publish(i); err != nil {

@@ -23,7 +23,7 @@ func TestRedisServerKeepsAcknowledgedWrites(t *testing.T) {
 	if err := c.Ping(ctx).Err(); err == nil {
 		t.Fatal("PING succeeded with redis-server killed")
 	}
-	rs.Start()
+	rs.Restart()
 	msgs, err := c.XRange(ctx, "harness", "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)

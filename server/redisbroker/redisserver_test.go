@@ -1,140 +1,22 @@
 package redisbroker
 
 import (
-	"context"
-	"fmt"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/redis/go-redis/v9"
+	"github.com/heraldhq/herald/internal/redistest"
 )
 
-// redisServer is a real redis-server a test started on a free loopback port, with its data
-// and append-only file in a temp dir, so a Kill and a Start bring back every write Redis
-// acknowledged (appendfsync always).
-type redisServer struct {
-	t    testing.TB
-	dir  string
-	port int
+// redisServer is a real redis-server on a free loopback port (see internal/redistest).
+type redisServer = redistest.Server
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
-	out  *syncBuffer
-}
+// startRedis starts a redis-server (appendfsync always) for this test.
+func startRedis(t testing.TB) *redisServer { return redistest.Start(t) }
 
-// startRedis starts a redis-server for this test and stops it when the test ends.
-func startRedis(t testing.TB) *redisServer { return startRedisFsync(t, "always") }
-
-// startRedisFsync is startRedis with another appendfsync policy: benchmarks use "everysec"
-// (Redis's default), since "always" makes every XADD wait for the disk.
+// startRedisFsync is startRedis with another appendfsync policy (benchmarks use "everysec").
 func startRedisFsync(t testing.TB, fsync string) *redisServer {
-	t.Helper()
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Fatal("redis-server not installed (run scripts/setup.sh, which installs it): ", err)
-	}
-	s := &redisServer{t: t, dir: t.TempDir(), port: freePort(t)}
-	conf := strings.Join([]string{
-		"bind 127.0.0.1",
-		fmt.Sprintf("port %d", s.port),
-		"dir " + s.dir,
-		"appendonly yes",
-		"appendfsync " + fsync,
-		`save ""`,
-		"daemonize no",
-		"loglevel warning",
-		"logfile \"\"",
-	}, "\n") + "\n"
-	if err := os.WriteFile(filepath.Join(s.dir, "redis.conf"), []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	t.Cleanup(s.Kill)
-	return s
-}
-
-// Addr is host:port of the server.
-func (s *redisServer) Addr() string { return fmt.Sprintf("127.0.0.1:%d", s.port) }
-
-// URL is the redis:// URL herald serve --redis takes.
-func (s *redisServer) URL() string { return "redis://" + s.Addr() + "/0" }
-
-// Start runs redis-server (again, after Kill, on the same port and data) and waits for PING.
-func (s *redisServer) Start() {
-	s.t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd != nil {
-		s.t.Fatal("redis-server already running")
-	}
-	s.out = &syncBuffer{}
-	cmd := exec.Command("redis-server", filepath.Join(s.dir, "redis.conf"))
-	cmd.Dir = s.dir
-	cmd.Stdout, cmd.Stderr = s.out, s.out
-	if err := cmd.Start(); err != nil {
-		s.t.Fatalf("start redis-server: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	s.cmd, s.done = cmd, done
-
-	c := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1, DialTimeout: time.Second})
-	defer c.Close()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return
-		}
-		select {
-		case <-done:
-			s.t.Fatalf("redis-server exited at start: %s", s.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("redis-server on %s did not answer PING within 15s: %v\n%s", s.Addr(), err, s.out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-// Kill ends redis-server with SIGKILL (no clean shutdown: only what is fsynced survives) and
-// waits for it to exit. It does nothing when the server is not running.
-func (s *redisServer) Kill() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd == nil {
-		return
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-	s.cmd, s.done = nil, nil
-}
-
-// Client returns a plain go-redis client for assertions, closed at the end of the test.
-func (s *redisServer) Client() *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: s.Addr(), MaxRetries: -1})
-	s.t.Cleanup(func() { c.Close() })
-	return c
-}
-
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return redistest.StartFsync(t, fsync)
 }
 
 type syncBuffer struct {
