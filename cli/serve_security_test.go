@@ -204,22 +204,7 @@ func TestServeSelfSignedTLS(t *testing.T) {
 			t.Errorf("serve: %v", err)
 		}
 	}()
-	re := regexp.MustCompile(`on (https://127\.0\.0\.1:\d+)`)
-	var base string
-	for deadline := time.Now().Add(15 * time.Second); base == "" && time.Now().Before(deadline); {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			base = m[1]
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve ended early: %v\n%s", err, errs.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	if base == "" {
-		t.Fatalf("no https banner: %q", out.String())
-	}
+	base := waitBanner(t, "https", out, errs, done)
 	if !strings.Contains(out.String(), "SHA-256") {
 		t.Errorf("banner lacks the certificate fingerprint: %q", out.String())
 	}

@@ -13,6 +13,25 @@ import (
 	"time"
 )
 
+// waitBanner waits for serve's startup banner on out and returns the base URL it names
+// (scheme "http" or "https"); it fails the test if serve ends first or prints none in 15 s.
+func waitBanner(t *testing.T, scheme string, out, errs *syncBuffer, done <-chan error) string {
+	t.Helper()
+	re := regexp.MustCompile(`on (` + scheme + `://127\.0\.0\.1:\d+)`)
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
+		if m := re.FindStringSubmatch(out.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended early: %v\n%s", err, errs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("no %s banner within 15 s: %q", scheme, out.String())
+	return ""
+}
+
 // startServe runs `herald serve` in-process on a free port and returns its URL.
 func startServe(t *testing.T, args ...string) (url string, stop func() string) {
 	t.Helper()
@@ -32,22 +51,7 @@ func startServe(t *testing.T, args ...string) (url string, stop func() string) {
 	log, _ := newLogger(env, "debug", "text")
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, env, &o, log) }()
-	re := regexp.MustCompile(`on (http://127\.0\.0\.1:\d+)`)
-	deadline := time.Now().Add(10 * time.Second)
-	for url == "" && time.Now().Before(deadline) {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			url = m[1]
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve ended early: %v\n%s", err, errs.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	if url == "" {
-		t.Fatalf("no banner within 10 s: %q", out.String())
-	}
+	url = waitBanner(t, "http", out, errs, done)
 	stopped := false
 	stop = func() string {
 		if !stopped {
