@@ -7,6 +7,8 @@ import (
 	"os"
 
 	"github.com/heraldhq/herald/cli"
+	// First, before Fyne reads the locale: no "Fyne error" under LANG=C.UTF-8.
+	_ "github.com/heraldhq/herald/internal/locale"
 )
 
 func main() {
