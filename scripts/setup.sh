@@ -6,6 +6,7 @@ set -euo pipefail
 pkgs=(
   gcc pkg-config libgl1-mesa-dev xorg-dev          # Fyne (cgo, GLFW)
   xvfb dbus-x11 x11-utils xdotool imagemagick dunst # the desktop app under a virtual display
+  openbox                                           # a window manager, so closing a window is tested for real
   redis-server nginx chromium                       # Redis broker, load balancer, dashboard tests
   ca-certificates git make
 )
