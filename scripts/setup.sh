@@ -9,6 +9,7 @@ pkgs=(
   openbox                                           # a window manager, so closing a window is tested for real
   redis-server nginx chromium                       # Redis broker, load balancer, dashboard tests
   ca-certificates git make
+  iproute2 util-linux                               # private network namespaces (unshare -n, ip) for the mDNS tests
 )
 [ "${HERALD_SETUP_MINIMAL:-}" = 1 ] && pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev)
 
