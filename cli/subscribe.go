@@ -49,15 +49,19 @@ type subscribeOptions struct {
 	lastEventID string
 	max         int
 	timeout     time.Duration
+	maxLine     sizeFlag
+	maxEvent    sizeFlag
 }
 
-const subscribeUsage = `Usage: herald subscribe [--json] [-H 'Name: value']... [--token T] [--last-event-id ID] [--max N] [--timeout D] URL
+const subscribeUsage = `Usage: herald subscribe [--json] [-H 'Name: value']... [--token T] [--last-event-id ID] [--max N] [--timeout D]
+       [--max-line SIZE] [--max-event SIZE] URL
 
 Prints the events of the Server-Sent Events stream at URL as they arrive, and reconnects by
 itself (sending Last-Event-ID, honouring the server's retry, backing off while it is away).
 Plain output is itself an event stream (event:, id:, data: lines and a blank line per event);
 --json prints one JSON object per event and line: {"event": ..., "data": ..., "id": ...}.
-Connection states and errors go to stderr.
+Connection states and errors go to stderr. --max counts the stream's own events, not the
+hub's control events (herald.connected, herald.gap, ...), which are printed all the same.
 
 Exit status: 0 after --max events, --timeout, SIGINT/SIGTERM or an HTTP 204 from the server;
 1 when the subscription failed for good (such as 404, 401, not an event stream); 2 on bad usage.
@@ -86,6 +90,8 @@ func parseSubscribe(args []string, stderr io.Writer) (*subscribeOptions, error) 
 	fs.StringVar(&o.lastEventID, "last-event-id", "", "resume after this event ID (sent as Last-Event-ID)")
 	fs.IntVar(&o.max, "max", 0, "exit after N events (0: no limit)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "exit after this long, e.g. 30s or 5m (0: no limit)")
+	fs.Var(&o.maxLine, "max-line", "largest field value (one data: line) in `SIZE`, e.g. 32MiB (default 16MiB)")
+	fs.Var(&o.maxEvent, "max-event", "largest event data in `SIZE`, e.g. 256MiB (default 64MiB)")
 
 	var urls []string
 	for rest := args; ; {
@@ -137,10 +143,12 @@ func runSubscribe(env *Env, args []string) int {
 	}
 
 	c := &sseclient.Client{
-		URL:         o.url,
-		Header:      o.header.h,
-		Token:       o.token,
-		LastEventID: o.lastEventID,
+		URL:          o.url,
+		Header:       o.header.h,
+		Token:        o.token,
+		LastEventID:  o.lastEventID,
+		MaxLineSize:  o.maxLine.n,
+		MaxEventSize: o.maxEvent.n,
 		OnState: func(s sseclient.State) {
 			if s.Phase == sseclient.Closed && s.Err != nil {
 				return // reported once below, or a quiet stop by signal/timeout
@@ -158,6 +166,9 @@ func runSubscribe(env *Env, args []string) int {
 		if err := out.write(e); err != nil {
 			fmt.Fprintln(env.Stderr, "herald subscribe: writing the event:", err)
 			return 1
+		}
+		if strings.HasPrefix(e.Type, "herald.") {
+			continue // the hub's own control events do not count towards --max
 		}
 		if n++; o.max > 0 && n >= o.max {
 			break

@@ -88,6 +88,78 @@ func TestSubscribePlainOutput(t *testing.T) {
 	}
 }
 
+// TestSubscribeMaxCountsOnlyTheStreamsEvents checks that the hub's control events are
+// printed but do not use up --max: with --max 2 both of the caller's events arrive.
+func TestSubscribeMaxCountsOnlyTheStreamsEvents(t *testing.T) {
+	srv, _ := subscribeServer(t, "event: herald.connected\ndata: {}\n\nid: 1\ndata: a\n\n"+
+		"event: herald.gap\ndata: {}\n\nid: 2\ndata: b\n\nid: 3\ndata: c\n\n")
+	code, out, errOut := runSub("--json", "--max", "2", srv.URL)
+	want := `{"event":"herald.connected","data":"{}","id":""}` + "\n" +
+		`{"event":"message","data":"a","id":"1"}` + "\n" +
+		`{"event":"herald.gap","data":"{}","id":"1"}` + "\n" +
+		`{"event":"message","data":"b","id":"2"}` + "\n"
+	if code != 0 || out != want {
+		t.Fatalf("exit %d, stdout\n%s\nwant\n%s\nstderr %s", code, out, want, errOut)
+	}
+}
+
+// TestSubscribeSizeFlags checks that --max-line and --max-event reach the parser: the same
+// 3 KiB data line passes with a 4KiB cap and fails (exit 1, naming the limit) with 2KiB.
+func TestSubscribeSizeFlags(t *testing.T) {
+	line := strings.Repeat("z", 3<<10)
+	cases := []struct {
+		args    []string
+		code    int
+		stderr  string
+		printed bool
+	}{
+		{[]string{"--max-line", "4KiB", "--max-event", "8k"}, 0, "", true},
+		{[]string{"--max-line", "2KiB"}, 1, "MaxLineSize", false},
+		{[]string{"--max-event", "2048"}, 1, "MaxEventSize", false},
+	}
+	for _, c := range cases {
+		srv, _ := subscribeServer(t, "data: "+line+"\n\n")
+		code, out, errOut := runSub(append(c.args, "--max", "1", srv.URL)...)
+		if code != c.code || !strings.Contains(errOut, c.stderr) || strings.Contains(out, line) != c.printed {
+			t.Errorf("%v: exit %d, printed %v, stderr %s", c.args, code, strings.Contains(out, line), errOut)
+		}
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	cases := []struct {
+		in   string
+		want int
+		err  string
+	}{
+		{"1048576", 1 << 20, ""},
+		{"512KiB", 512 << 10, ""},
+		{"16MiB", 16 << 20, ""},
+		{"16mib", 16 << 20, ""},
+		{"16M", 16 << 20, ""},
+		{"1GiB", 1 << 30, ""},
+		{"64MB", 64_000_000, ""},
+		{"10 kB", 10_000, ""},
+		{"100B", 100, ""},
+		{"", 0, "not a size"},
+		{"MiB", 0, "not a size"},
+		{"1.5MiB", 0, "not a size"},
+		{"-1", 0, "not a size"},
+		{"12parsecs", 0, "not a size"},
+		{"0", 0, "out of range"},
+		{"4GiB", 0, "out of range"},
+	}
+	for _, c := range cases {
+		got, err := parseSize(c.in)
+		if got != c.want || (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("parseSize(%q) = %d, %v; want %d, %q", c.in, got, err, c.want, c.err)
+		}
+	}
+	if s := (&sizeFlag{16 << 20}).String(); s != "16MiB" {
+		t.Errorf("sizeFlag.String() = %q, want 16MiB", s)
+	}
+}
+
 func TestSubscribeSendsHeadersTokenAndLastEventID(t *testing.T) {
 	srv, seen := subscribeServer(t, "data: x\n\n")
 	// Flags after the URL work too.
@@ -135,6 +207,8 @@ func TestSubscribeExitCodes(t *testing.T) {
 		{"bad max", []string{"--max", "-1", "http://a/"}, 2, "--max must be"},
 		{"bad timeout", []string{"--timeout", "soon", "http://a/"}, 2, "invalid value"},
 		{"unknown flag", []string{"--nope", "http://a/"}, 2, "flag provided but not defined"},
+		{"bad max-line", []string{"--max-line", "16 furlongs", "http://a/"}, 2, "such as 1048576, 512KiB, 16MiB"},
+		{"zero max-event", []string{"--max-event", "0", "http://a/"}, 2, "out of range"},
 		{"help", []string{"-h"}, 0, "Usage: herald subscribe"},
 	}
 	for _, c := range cases {

@@ -5,11 +5,18 @@ import (
 	"fmt"
 )
 
-// Default limits of a Parser; see WithMaxLineSize and WithMaxEventSize.
+// Default limits of a Parser; see WithMaxLineSize and WithMaxEventSize. They are generous
+// because real APIs send big single-line JSON documents (snapshots of several MB are common);
+// they exist so that a hostile or broken stream cannot take unbounded memory.
 const (
-	DefaultMaxLineSize  = 1 << 20 // 1 MiB per line
-	DefaultMaxEventSize = 4 << 20 // 4 MiB of data per event
+	DefaultMaxLineSize  = 16 << 20 // 16 MiB per field value
+	DefaultMaxEventSize = 64 << 20 // 64 MiB of data per event
 )
+
+// lineSlack is how much longer than MaxLineSize a whole line may be: room for the longest
+// standard field name with its colon and space ("retry: "), so that the name never counts
+// against the value's cap.
+const lineSlack = len("retry: ") + 1
 
 // ErrLineTooLong and ErrEventTooLarge are the sentinels a *LimitError wraps, for errors.Is.
 var (
@@ -27,7 +34,7 @@ type LimitError struct {
 
 // Error says which cap the stream passed and what to do about it.
 func (e *LimitError) Error() string {
-	what := "a line is longer than"
+	what := "a line's value is longer than"
 	if e.err == ErrEventTooLarge {
 		what = "an event's data is larger than"
 	}
@@ -41,8 +48,11 @@ func (e *LimitError) Unwrap() error { return e.err }
 // ParserOption configures a Parser.
 type ParserOption func(*Parser)
 
-// WithMaxLineSize caps one line (field name, colon and value, without its line end) at n
-// bytes. The read buffer never grows beyond about that size.
+// WithMaxLineSize caps the value of one field at n bytes: what follows "data:", "id:", ...
+// and its optional space, or a comment's text after the colon. The field name does not count,
+// so with n = 1 MiB a "data: " line carrying exactly 1 MiB passes; the whole line may be up to
+// 8 bytes longer than n (any longer is refused before the parser sees its end). The read
+// buffer never grows beyond about that size, and shrinks back after a long line.
 func WithMaxLineSize(n int) ParserOption {
 	return func(p *Parser) { p.maxLine = max(n, 1) }
 }

@@ -68,7 +68,7 @@ func NewParser(r io.Reader, opts ...ParserOption) *Parser {
 	for _, o := range opts {
 		o(p)
 	}
-	p.buf = make([]byte, min(max(p.maxLine+1, minBufSize), maxBufSize))
+	p.buf = make([]byte, min(max(p.lineCap()+1, minBufSize), maxBufSize))
 	p.Reset(r)
 	return p
 }
@@ -144,14 +144,14 @@ func (p *Parser) line() ([]byte, error) {
 		}
 		if i := p.eol(); i >= 0 {
 			line := p.buf[p.start:i]
-			if len(line) > p.maxLine {
+			if len(line) > p.lineCap() {
 				return nil, p.fail(ErrLineTooLong)
 			}
 			p.skipLF = p.buf[i] == '\r'
 			p.start = i + 1
 			return line, nil
 		}
-		if p.end-p.start > p.maxLine {
+		if p.end-p.start > p.lineCap() {
 			return nil, p.fail(ErrLineTooLong)
 		}
 		if err := p.fill(); err != nil {
@@ -206,12 +206,24 @@ func (f *finder) shift(n int) {
 // reset forgets everything: the buffer's contents are gone.
 func (f *finder) reset() { *f = finder{at: -1} }
 
+// lineCap is the longest line the parser accepts: the value's cap plus room for the name.
+func (p *Parser) lineCap() int { return p.maxLine + lineSlack }
+
 // fill reads more bytes, first making room by moving the unread bytes to the front and, when
-// one unfinished line fills the whole buffer, growing it (never beyond maxLine+1, because
+// one unfinished line fills the whole buffer, growing it (never beyond lineCap+1, because
 // line refuses longer pending lines before calling fill). It returns the error to stop with.
 func (p *Parser) fill() error {
 	if p.err != nil {
 		return p.err
+	}
+	if len(p.buf) > maxBufSize && p.end-p.start <= maxBufSize/2 {
+		// A long line grew the buffer and is done: give the memory back rather than pin it
+		// for the stream's life.
+		nb := make([]byte, maxBufSize)
+		n := copy(nb, p.buf[p.start:p.end])
+		p.lf.shift(p.start)
+		p.cr.shift(p.start)
+		p.buf, p.start, p.end = nb, 0, n
 	}
 	if p.start > 0 {
 		n := copy(p.buf, p.buf[p.start:p.end])
@@ -220,7 +232,7 @@ func (p *Parser) fill() error {
 		p.start, p.end = 0, n
 	}
 	if p.end == len(p.buf) {
-		size := min(2*len(p.buf), max(p.maxLine+1, len(p.buf)+1))
+		size := min(2*len(p.buf), max(p.lineCap()+1, len(p.buf)+1))
 		nb := make([]byte, size)
 		copy(nb, p.buf[:p.end])
 		p.buf = nb
@@ -261,6 +273,9 @@ func (p *Parser) fail(which error) error {
 // field processes one non-empty line: a comment, or a field with an optional value.
 func (p *Parser) field(line []byte) error {
 	if line[0] == ':' {
+		if len(line)-1 > p.maxLine {
+			return p.fail(ErrLineTooLong)
+		}
 		return nil // comment
 	}
 	name, value := line, line[len(line):]
@@ -268,6 +283,9 @@ func (p *Parser) field(line []byte) error {
 		name, value = line[:i], line[i+1:]
 		if len(value) > 0 && value[0] == ' ' {
 			value = value[1:]
+		}
+		if len(value) > p.maxLine {
+			return p.fail(ErrLineTooLong)
 		}
 	}
 	switch string(name) { // compiled without a conversion allocation

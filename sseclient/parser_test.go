@@ -194,6 +194,12 @@ func TestParserLimits(t *testing.T) {
 		{"line over the cap", "data: a\n\ndata:" + long + "\n\n", []ParserOption{WithMaxLineSize(64)}, 1, ErrLineTooLong},
 		{"unfinished line over the cap", "data: a\n\ndata:" + long, []ParserOption{WithMaxLineSize(64)}, 1, ErrLineTooLong},
 		{"comment over the cap", ":" + long + "\n", []ParserOption{WithMaxLineSize(64)}, 0, ErrLineTooLong},
+		{"value at the cap after data: ", "data: " + long[:64] + "\n\n", []ParserOption{WithMaxLineSize(64)}, 1, nil},
+		{"value at the cap after retry: ", "retry: " + strings.Repeat("1", 64) + "\ndata\n\n", []ParserOption{WithMaxLineSize(64)}, 1, nil},
+		{"comment at the cap", ":" + long[:64] + "\ndata\n\n", []ParserOption{WithMaxLineSize(64)}, 1, nil},
+		{"value one over the cap", "data: " + long[:65] + "\n\n", []ParserOption{WithMaxLineSize(64)}, 0, ErrLineTooLong},
+		{"value over the cap without space", "data:" + long[:65] + "\n\n", []ParserOption{WithMaxLineSize(64)}, 0, ErrLineTooLong},
+		{"line beyond value cap and slack", "x" + long[:64+lineSlack] + "\n\n", []ParserOption{WithMaxLineSize(64)}, 0, ErrLineTooLong},
 		{"event at the cap", "data: 1234\ndata: 1234\n\n", []ParserOption{WithMaxEventSize(10)}, 1, nil},
 		{"event over the cap", "data: 1234\ndata: 12345\n\n", []ParserOption{WithMaxEventSize(10)}, 0, ErrEventTooLarge},
 		{"many small lines over the cap", strings.Repeat("data\n", 11) + "\n", []ParserOption{WithMaxEventSize(10)}, 0, ErrEventTooLarge},
@@ -214,7 +220,7 @@ func TestParserLimits(t *testing.T) {
 					t.Fatalf("%s: error not sticky: %v", c.name, again)
 				}
 			}
-			if p.maxLine == 64 && len(p.buf) > 65 {
+			if p.maxLine == 64 && len(p.buf) > 64+lineSlack+1 {
 				t.Fatalf("%s: buffer grew to %d bytes with a 64-byte line cap", c.name, len(p.buf))
 			}
 		}
@@ -231,6 +237,45 @@ func TestParserLongLines(t *testing.T) {
 		if err != nil || len(got) != 1 || got[0].Data != big+"\n"+big || got[0].ID != "1" {
 			t.Fatalf("reads of %d: %d events, %v", size, len(got), err)
 		}
+	}
+}
+
+// TestParserDefaultCapsFitRealPayloads sends the single-line messages real APIs send (a
+// 1 MiB data line, whose "data: " must not count against a 1 MiB cap, and a 13 MB document)
+// through a parser with the default caps, and checks that the buffer shrinks back after them.
+func TestParserDefaultCapsFitRealPayloads(t *testing.T) {
+	cases := []struct {
+		name string
+		size int
+		opts []ParserOption
+	}{
+		{"1 MiB line under a 1 MiB cap", 1 << 20, []ParserOption{WithMaxLineSize(1 << 20)}},
+		{"1 MiB line, default caps", 1 << 20, nil},
+		{"13 MB line, default caps", 13_000_000, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			payload := strings.Repeat("y", c.size)
+			in := "data: " + payload + "\n\ndata: small\n\n"
+			p := NewParser(&chunkReader{data: []byte(in), size: 64 << 10}, c.opts...)
+			first, err := p.Next()
+			if err != nil || first.Data != payload {
+				t.Fatalf("got %d bytes, %v; want the %d-byte payload", len(first.Data), err, c.size)
+			}
+			second, err := p.Next()
+			if err != nil || second.Data != "small" {
+				t.Fatalf("second event %q, %v", second.Data, err)
+			}
+			if _, err := p.Next(); err != io.EOF {
+				t.Fatalf("after the events: %v, want io.EOF", err)
+			}
+			if len(p.buf) > maxBufSize {
+				t.Fatalf("read buffer still %d bytes after the long line; want it back to %d", len(p.buf), maxBufSize)
+			}
+		})
+	}
+	if DefaultMaxLineSize < 16<<20 || DefaultMaxEventSize < 64<<20 {
+		t.Fatalf("defaults %d/%d are below 16 MiB/64 MiB", DefaultMaxLineSize, DefaultMaxEventSize)
 	}
 }
 
