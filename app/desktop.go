@@ -19,6 +19,7 @@ import (
 	"github.com/heraldhq/herald/assets"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/demo"
+	"github.com/heraldhq/herald/server/node"
 )
 
 // batchInterval paces UI refreshes: events arriving faster are shown together.
@@ -105,11 +106,9 @@ func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slo
 	return d
 }
 
-// runDemo adapts server/demo to the hub backend.
+// runDemo runs the demo simulators on the own hub, as `herald serve --demo` does.
 func runDemo(log *slog.Logger) func(ctx context.Context, h *server.Hub) {
-	return func(ctx context.Context, h *server.Hub) {
-		_ = demo.Run(ctx, h, demo.Options{Logger: log, Connections: func() int { return h.Stats().Connections }})
-	}
+	return node.Demo(demo.Options{Logger: log})
 }
 
 // hubChanged keeps the hub's settings and re-points the own feed after the hub started or

@@ -6,8 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/auth"
 	"github.com/heraldhq/herald/server/demo"
+	"github.com/heraldhq/herald/server/node"
 	"github.com/heraldhq/herald/server/redisbroker"
 )
 
@@ -139,107 +138,47 @@ func serve(ctx context.Context, env *Env, o *serveFlags, log *slog.Logger) error
 		}
 		keyWhere = path
 	}
-	cfg := o.cfg
-	cfg.Key, cfg.Logger = o.key, log
-	if err := o.sec.apply(&cfg, o.key); err != nil {
+	cfg := node.Config{
+		Addr: o.addr, Key: o.key, Hub: o.cfg, Logger: log, ShutdownTimeout: o.shutdownWait,
+		Redis: redisbroker.Options{URL: o.redis, MaxLen: o.redisMaxLen},
+	}
+	if err := o.sec.apply(&cfg); err != nil {
 		return err
 	}
 	tlsCfg, tlsNote, err := o.sec.tlsConfig()
 	if err != nil {
 		return err
 	}
-	if o.redis != "" {
-		b, err := redisbroker.New(redisbroker.Options{URL: o.redis, MaxLen: o.redisMaxLen, Logger: log})
-		if err != nil {
-			return err
-		}
-		cfg.Broker = b
+	cfg.TLS = tlsCfg
+	if o.demo {
+		cfg.Demo = node.Demo(demo.Options{
+			Symbols: splitList(o.symbols), StockInterval: o.stockEvery, TimeInterval: o.tickEvery,
+			NotificationInterval: o.noteEvery, MetricsInterval: o.metricsEvery, Logger: log,
+		})
 	}
-	hub, err := server.New(cfg)
+	n, err := node.Start(ctx, cfg)
 	if err != nil {
-		return err
+		return flagHint(err)
 	}
-	ln, err := net.Listen("tcp", o.addr)
-	if err != nil {
-		_ = hub.Shutdown(context.Background())
-		return fmt.Errorf("cannot listen on %s: %v (is another hub running? pick another port with --addr)", o.addr, err)
-	}
-	urls := hubURLs(ln.Addr().(*net.TCPAddr))
-	ln, urls = listenTLS(ln, tlsCfg, urls)
-	srv := server.NewHTTPServer(o.addr, hub)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-
-	fmt.Fprintf(env.Stdout, "herald hub %s on %s (publish key: %s)\n", Version, strings.Join(urls, " "), keyWhere)
+	fmt.Fprintf(env.Stdout, "herald hub %s on %s (publish key: %s)\n", Version, strings.Join(n.URLs(), " "), keyWhere)
 	if tlsNote != "" {
 		fmt.Fprintln(env.Stdout, tlsNote)
 	}
-	log.Info("hub started", "addr", ln.Addr().String(), "history", hub.Stats().History.MaxEvents, "demo", o.demo, "redis", o.redis != "")
-
-	demoDone := make(chan struct{})
-	demoCtx, stopDemo := context.WithCancel(ctx)
-	defer stopDemo()
-	if o.demo {
-		go func() {
-			defer close(demoDone)
-			_ = demo.Run(demoCtx, hub, demo.Options{
-				Symbols: splitList(o.symbols), StockInterval: o.stockEvery, TimeInterval: o.tickEvery,
-				NotificationInterval: o.noteEvery, MetricsInterval: o.metricsEvery,
-				Connections: func() int { return hub.Stats().Connections }, Logger: log,
-			})
-		}()
-	} else {
-		close(demoDone)
-	}
-
-	select {
-	case <-ctx.Done():
-	case err := <-errc:
-		stopDemo()
-		<-demoDone
-		_ = hub.Shutdown(context.Background())
-		return fmt.Errorf("the HTTP server stopped: %w", err)
-	}
-	log.Info("shutting down: telling streams, then closing")
-	stopDemo()
-	<-demoDone
-	sctx, cancel := context.WithTimeout(context.Background(), o.shutdownWait)
-	defer cancel()
-	herr := hub.Shutdown(sctx)
-	serr := srv.Shutdown(sctx)
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	if herr != nil {
-		log.Warn("some streams did not drain in time and were closed", "err", herr)
-	}
-	if serr != nil {
-		log.Warn("some requests did not finish in time", "err", serr)
-	}
-	log.Info("hub stopped")
-	return nil
+	log.Info("hub started", "addr", n.Addr().String(), "history", n.Hub().Stats().History.MaxEvents, "demo", o.demo, "redis", o.redis != "")
+	<-n.Done()
+	return n.Err()
 }
 
-// hubURLs lists the URLs the hub answers on: the bound address, or for a wildcard address
-// localhost and every LAN address.
-func hubURLs(a *net.TCPAddr) []string {
-	port := fmt.Sprint(a.Port)
-	if !a.IP.IsUnspecified() {
-		return []string{"http://" + net.JoinHostPort(a.IP.String(), port)}
+// flagHint adds to a library error the flag that fixes it.
+func flagHint(err error) error {
+	var le *node.ListenError
+	switch {
+	case errors.As(err, &le):
+		return fmt.Errorf("%w (is another hub running? pick another port with --addr)", err)
+	case errors.Is(err, node.ErrShortKey):
+		return fmt.Errorf("%w (remove --key/HERALD_KEY to use the generated key)", err)
 	}
-	urls := []string{"http://127.0.0.1:" + port}
-	addrs, _ := net.InterfaceAddrs()
-	for _, ad := range addrs {
-		ipn, ok := ad.(*net.IPNet)
-		if !ok || ipn.IP.IsLoopback() || !ipn.IP.IsGlobalUnicast() {
-			continue
-		}
-		if ipn.IP.To4() == nil && a.IP.To4() != nil && a.IP.Equal(net.IPv4zero) {
-			continue // an IPv4 wildcard does not answer on IPv6 addresses
-		}
-		urls = append(urls, "http://"+net.JoinHostPort(ipn.IP.String(), port))
-	}
-	return urls
+	return err
 }
 
 func newLogger(env *Env, level, format string) (*slog.Logger, error) {

@@ -4,13 +4,12 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 
-	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/auth"
 	"github.com/heraldhq/herald/server/guard"
+	"github.com/heraldhq/herald/server/node"
 )
 
 // securityFlags are `herald serve`'s flags for who may read, CORS, rate limits and TLS (see
@@ -22,7 +21,6 @@ type securityFlags struct {
 	tlsCert, tlsKey     string
 	tlsSelfSigned       bool
 	tlsDir              string // where --tls-self-signed keeps its pair; "" means the config folder
-	guard               *guard.Guard
 }
 
 func (s *securityFlags) register(fs *flag.FlagSet) {
@@ -38,15 +36,12 @@ func (s *securityFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&s.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate for localhost and the LAN addresses, kept in the config folder")
 }
 
-// apply checks the flags and sets the hub's Authorizer (scoped tokens, public channels) and
-// middleware (headers, CORS, rate limits).
-func (s *securityFlags) apply(cfg *server.Config, key string) error {
-	if len(key) < auth.MinKeyLen {
-		return fmt.Errorf("the hub key is %d characters long; it needs at least %d (remove --key/HERALD_KEY to use the generated key)", len(key), auth.MinKeyLen)
-	}
+// apply checks the flags and sets the node's access rules (scoped tokens, public channels)
+// and guard (headers, CORS, rate limits).
+func (s *securityFlags) apply(cfg *node.Config) error {
 	opts := auth.Options{Private: s.private, Public: s.public}
 	if err := opts.Validate(); err != nil {
-		return err
+		return fmt.Errorf("--public: %w", err)
 	}
 	for _, o := range s.corsOrigins {
 		if err := checkOrigin(o); err != nil {
@@ -56,14 +51,10 @@ func (s *securityFlags) apply(cfg *server.Config, key string) error {
 	if s.connect.Rate < 0 || s.publish.Rate < 0 || s.connect.Burst < 0 || s.publish.Burst < 0 {
 		return fmt.Errorf("rate limits must not be negative; use 0 to turn a limit off")
 	}
-	pol := auth.NewPolicy(key, opts)
-	s.guard = guard.New(guard.Config{
-		CORSOrigins: s.corsOrigins, IsPublic: pol.IsPublic,
-		ValidToken: func(tok string) bool { _, err := auth.Verify(key, tok); return err == nil },
-		Connect:    s.connect, PublishPerToken: s.publish, PublishPerIP: s.publish,
-	})
-	cfg.Auth = pol
-	cfg.Middleware = s.guard.Middleware
+	cfg.Access = opts
+	cfg.Guard = guard.Config{
+		CORSOrigins: s.corsOrigins, Connect: s.connect, PublishPerToken: s.publish, PublishPerIP: s.publish,
+	}
 	return nil
 }
 
@@ -111,16 +102,4 @@ func (s *securityFlags) tlsConfig() (*tls.Config, string, error) {
 		return cfg, "", err
 	}
 	return nil, "", nil
-}
-
-// listen wraps ln in TLS when cfg is set and turns the printed URLs into https ones.
-func listenTLS(ln net.Listener, cfg *tls.Config, urls []string) (net.Listener, []string) {
-	if cfg == nil {
-		return ln, urls
-	}
-	out := make([]string, len(urls))
-	for i, u := range urls {
-		out[i] = "https://" + strings.TrimPrefix(u, "http://")
-	}
-	return tls.NewListener(ln, cfg), out
 }

@@ -6,17 +6,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"net/url"
 	"strconv"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/heraldhq/herald/app/model"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/auth"
 	"github.com/heraldhq/herald/server/guard"
+	"github.com/heraldhq/herald/server/node"
 	"github.com/heraldhq/herald/server/redisbroker"
 )
 
@@ -37,19 +36,9 @@ type Hub struct {
 	applyMu    sync.Mutex
 	mu         sync.Mutex
 	settings   model.HubSettings
-	run        *running // nil when off or restarting
+	run        *node.Node // nil when off or restarting
 	restarting bool
 	err        error
-}
-
-// running is one started hub with everything that must stop with it.
-type running struct {
-	hub      *server.Hub
-	srv      *http.Server
-	port     int // the port actually bound (differs from the setting when that was 0)
-	stopDemo context.CancelFunc
-	demoDone chan struct{}
-	served   chan struct{}
 }
 
 // HubSettings implements ui.HubControl.
@@ -68,8 +57,8 @@ func (h *Hub) ApplyHub(s model.HubSettings) error {
 	old := h.run
 	h.run, h.settings, h.err, h.restarting = nil, s, nil, true
 	h.mu.Unlock()
-	old.stop()
-	var run *running
+	stopNode(old)
+	var run *node.Node
 	var err error
 	if s.Enabled {
 		run, err = h.start(s)
@@ -92,7 +81,7 @@ func (h *Hub) Stop() {
 	old := h.run
 	h.run = nil
 	h.mu.Unlock()
-	old.stop()
+	stopNode(old)
 }
 
 // Server returns the running hub, or nil.
@@ -102,7 +91,7 @@ func (h *Hub) Server() *server.Hub {
 	if h.run == nil {
 		return nil
 	}
-	return h.run.hub
+	return h.run.Hub()
 }
 
 // LocalURL returns http://127.0.0.1:PORT of the running hub, or "" when it is off.
@@ -112,84 +101,45 @@ func (h *Hub) LocalURL() string {
 	if h.run == nil {
 		return ""
 	}
-	return "http://127.0.0.1:" + strconv.Itoa(h.run.port)
+	return "http://127.0.0.1:" + strconv.Itoa(h.run.Port())
 }
 
-// start listens and serves a hub with settings s (and its demo).
-func (h *Hub) start(s model.HubSettings) (*running, error) {
-	log := h.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	pol := auth.NewPolicy(h.Key, auth.Options{})
-	// The guard is what `herald serve` puts in front of the hub: security headers and CSP
-	// for the dashboard, CORS rules and rate limits. Shared on the LAN the app's hub faces
-	// the same browsers and scripts as a server, so it gets the same defaults; only genuine
-	// tokens get their own bucket so made-up ones cannot crowd them out.
-	gcfg := guard.DefaultConfig(pol.IsPublic)
-	key := h.Key
-	gcfg.ValidToken = func(tok string) bool { _, err := auth.Verify(key, tok); return err == nil }
-	cfg := server.Config{Key: h.Key, Auth: pol, Logger: log, Middleware: guard.New(gcfg).Middleware}
-	if s.RedisURL != "" {
-		b, err := redisbroker.New(redisbroker.Options{URL: s.RedisURL, Logger: log})
-		if err != nil {
-			return nil, err
-		}
-		cfg.Broker = b
-	}
+// start listens and serves a hub with settings s (and its demo). Shared on the LAN the
+// app's hub faces the same browsers and scripts as a server, so it gets the guard's
+// default CORS rules and rate limits.
+func (h *Hub) start(s model.HubSettings) (*node.Node, error) {
 	host := "127.0.0.1"
 	if s.LAN {
 		host = "" // every interface
 	}
-	addr := net.JoinHostPort(host, strconv.Itoa(s.Port))
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		if cfg.Broker != nil {
-			cfg.Broker.Close()
-		}
-		if errors.Is(err, syscall.EADDRINUSE) {
-			return nil, fmt.Errorf("port %d is in use by another program: pick another port", s.Port)
-		}
-		return nil, fmt.Errorf("cannot listen on port %d (%v): pick another port", s.Port, err)
+	cfg := node.Config{
+		Addr: net.JoinHostPort(host, strconv.Itoa(s.Port)), Key: h.Key, Logger: h.Logger,
+		Guard: guard.DefaultConfig(nil), Redis: redisbroker.Options{URL: s.RedisURL},
+		ShutdownTimeout: 3 * time.Second,
 	}
-	hub, err := server.New(cfg)
-	if err != nil {
-		ln.Close()
+	if s.Demo {
+		cfg.Demo = h.RunDemo
+	}
+	n, err := node.Start(context.Background(), cfg)
+	switch {
+	case errors.Is(err, node.ErrAddrInUse):
+		return nil, fmt.Errorf("port %d is in use by another program: pick another port", s.Port)
+	case errors.As(err, new(*node.ListenError)):
+		return nil, fmt.Errorf("cannot listen on port %d (%v): pick another port", s.Port, errors.Unwrap(err))
+	case err != nil:
 		return nil, fmt.Errorf("starting the hub: %w", err)
 	}
-	r := &running{hub: hub, port: ln.Addr().(*net.TCPAddr).Port, srv: server.NewHTTPServer(addr, hub), served: make(chan struct{})}
-	go func(srv *http.Server, done chan struct{}) {
-		defer close(done)
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("hub server stopped", "err", err)
-		}
-	}(r.srv, r.served)
-	if s.Demo && h.RunDemo != nil {
-		ctx, cancel := context.WithCancel(context.Background())
-		r.stopDemo, r.demoDone = cancel, make(chan struct{})
-		go func(done chan struct{}) {
-			defer close(done)
-			h.RunDemo(ctx, hub)
-		}(r.demoDone)
-	}
-	return r, nil
+	return n, nil
 }
 
-// stop ends the demo, tells subscribers to leave and closes the server; nil is a no-op.
-func (r *running) stop() {
-	if r == nil {
+// stopNode shuts n down (subscribers get herald.shutdown); nil is a no-op.
+func stopNode(n *node.Node) {
+	if n == nil {
 		return
-	}
-	if r.stopDemo != nil {
-		r.stopDemo()
-		<-r.demoDone
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	_ = r.hub.Shutdown(ctx) // tells subscribers to leave, then closes their streams
-	_ = r.srv.Shutdown(ctx)
-	_ = r.srv.Close()
-	<-r.served
+	_ = n.Shutdown(ctx)
 }
 
 // HubStatus implements ui.HubControl.
@@ -203,14 +153,14 @@ func (h *Hub) HubStatus() model.HubStatus {
 	if h.run == nil {
 		return st
 	}
-	port := strconv.Itoa(h.run.port)
+	port := strconv.Itoa(h.run.Port())
 	st.URLs = []string{"http://127.0.0.1:" + port}
 	if h.settings.LAN {
 		for _, ip := range LANAddrs() {
 			st.URLs = append(st.URLs, "http://"+net.JoinHostPort(ip, port))
 		}
 	}
-	s := h.run.hub.Stats()
+	s := h.run.Hub().Stats()
 	st.Connections, st.Channels, st.Published = s.Connections, len(s.Channels), s.Published
 	return st
 }

@@ -22,12 +22,12 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Validate checks the Public patterns, so a typo in --public fails at start-up rather than
-// silently making a channel private.
+// Validate checks the Public patterns, so a typo fails at start-up rather than silently
+// making a channel private.
 func (o Options) Validate() error {
 	for _, p := range o.Public {
 		if err := topic.ValidPattern(p); err != nil {
-			return fmt.Errorf("--public: %w", err)
+			return fmt.Errorf("public channel pattern: %w", err)
 		}
 	}
 	return nil

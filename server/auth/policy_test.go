@@ -212,7 +212,7 @@ func TestOptionsValidate(t *testing.T) {
 	if err := (Options{Public: []string{"news.*", "ok"}}).Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if err := (Options{Public: []string{"news*"}}).Validate(); err == nil || !strings.Contains(err.Error(), "--public") {
-		t.Fatalf("err = %v, want a --public error", err)
+	if err := (Options{Public: []string{"news*"}}).Validate(); err == nil || !strings.Contains(err.Error(), "public channel pattern") || strings.Contains(err.Error(), "--") {
+		t.Fatalf("err = %v, want a public pattern error that names no flag", err)
 	}
 }

@@ -1,0 +1,298 @@
+// Package node assembles one running hub: the access policy, the guard in front of it, the
+// broker (memory or Redis), the listener (HTTP or HTTPS), the demo simulators and the
+// graceful shutdown. `herald serve` and the desktop app both start their hub with Start, so
+// the two cannot drift apart.
+package node
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/heraldhq/herald/server"
+	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/demo"
+	"github.com/heraldhq/herald/server/guard"
+	"github.com/heraldhq/herald/server/redisbroker"
+)
+
+// Config is what a node is made of. Only Key is required; every other zero field means
+// "none" or its default. New parts of a node (a history store, advertising) get a field
+// here and a step in Start.
+type Config struct {
+	// Addr is the address to listen on, host:port; port 0 picks a free port (see Node.Port).
+	Addr string
+	// Key is the hub's secret: tokens are signed with it. At least auth.MinKeyLen long.
+	Key string
+	// Hub configures history, keep-alives and limits. Start sets its Key, Auth, Middleware
+	// and Logger; its Broker, when set, is used instead of one made from Redis.
+	Hub server.Config
+	// Access says which channels anyone may read without a token.
+	Access auth.Options
+	// Guard sets CORS origins and rate limits (guard.DefaultConfig(nil) for the defaults;
+	// the zero value limits nothing). Start sets its IsPublic and ValidToken.
+	Guard guard.Config
+	// Redis, when its URL is set, makes the broker a Redis Stream shared with other nodes.
+	Redis redisbroker.Options
+	// TLS, when set, serves HTTPS.
+	TLS *tls.Config
+	// Demo, when set, runs against the hub until the node stops (see Demo).
+	Demo func(ctx context.Context, hub *server.Hub)
+	// ShutdownTimeout bounds the graceful shutdown that follows the end of Start's ctx
+	// (default 10 s).
+	ShutdownTimeout time.Duration
+	// Logger receives the node's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// ErrShortKey is returned by Start for a key shorter than auth.MinKeyLen.
+var ErrShortKey = fmt.Errorf("the hub key is too short; it needs at least %d characters", auth.MinKeyLen)
+
+// ErrAddrInUse matches (errors.Is) a ListenError whose address another program holds.
+var ErrAddrInUse = errors.New("the address is in use by another program")
+
+// ListenError is Start's error when the node cannot listen on its address.
+type ListenError struct {
+	Addr string
+	Err  error
+}
+
+func (e *ListenError) Error() string {
+	if errors.Is(e.Err, syscall.EADDRINUSE) {
+		return fmt.Sprintf("cannot listen on %s: %v", e.Addr, ErrAddrInUse)
+	}
+	return fmt.Sprintf("cannot listen on %s: %v", e.Addr, e.Err)
+}
+
+func (e *ListenError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrAddrInUse) true when the port is taken.
+func (e *ListenError) Is(target error) bool {
+	return target == ErrAddrInUse && errors.Is(e.Err, syscall.EADDRINUSE)
+}
+
+// Node is one running hub with its HTTP server and demo.
+type Node struct {
+	hub   *server.Hub
+	guard *guard.Guard
+	srv   *http.Server
+	addr  *net.TCPAddr
+	tls   bool
+	log   *slog.Logger
+	wait  time.Duration
+
+	stopDemo context.CancelFunc
+	demoDone chan struct{}
+	served   chan struct{} // closed when srv.Serve returned
+	serveErr error         // srv.Serve's error (read after served)
+
+	once sync.Once
+	done chan struct{} // closed when the node has stopped
+	err  error         // why it stopped (read after done)
+}
+
+// Start listens on cfg.Addr and serves a hub there until ctx ends (then it shuts down
+// gracefully, within cfg.ShutdownTimeout) or Shutdown is called. The returned node is
+// already serving.
+func Start(ctx context.Context, cfg Config) (*Node, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if len(cfg.Key) < auth.MinKeyLen {
+		return nil, fmt.Errorf("%w (it is %d)", ErrShortKey, len(cfg.Key))
+	}
+	if err := cfg.Access.Validate(); err != nil {
+		return nil, err
+	}
+	pol := auth.NewPolicy(cfg.Key, cfg.Access)
+	gcfg := cfg.Guard
+	gcfg.IsPublic = pol.IsPublic
+	// Only genuine tokens get their own rate-limit bucket, so made-up ones cannot crowd
+	// them out.
+	key := cfg.Key
+	gcfg.ValidToken = func(tok string) bool { _, err := auth.Verify(key, tok); return err == nil }
+	g := guard.New(gcfg)
+
+	hcfg := cfg.Hub
+	hcfg.Key, hcfg.Auth, hcfg.Middleware, hcfg.Logger = cfg.Key, pol, g.Middleware, log
+	if hcfg.Broker == nil && cfg.Redis.URL != "" {
+		ropts := cfg.Redis
+		if ropts.Logger == nil {
+			ropts.Logger = log
+		}
+		b, err := redisbroker.New(ropts)
+		if err != nil {
+			return nil, err
+		}
+		hcfg.Broker = b
+	}
+	closeBroker := func() {
+		if hcfg.Broker != nil {
+			_ = hcfg.Broker.Close()
+		}
+	}
+	// Listen before the hub starts, so a taken port fails at once and leaves nothing behind.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		closeBroker()
+		return nil, &ListenError{Addr: cfg.Addr, Err: err}
+	}
+	hub, err := server.New(hcfg)
+	if err != nil {
+		ln.Close()
+		closeBroker()
+		return nil, err
+	}
+	n := &Node{
+		hub: hub, guard: g, addr: ln.Addr().(*net.TCPAddr), tls: cfg.TLS != nil, log: log,
+		wait: cfg.ShutdownTimeout, served: make(chan struct{}), done: make(chan struct{}),
+		srv: server.NewHTTPServer(cfg.Addr, hub),
+	}
+	if cfg.TLS != nil {
+		ln = tls.NewListener(ln, cfg.TLS)
+	}
+	go func() {
+		defer close(n.served)
+		n.serveErr = n.srv.Serve(ln)
+	}()
+	if cfg.Demo != nil {
+		dctx, cancel := context.WithCancel(context.Background())
+		n.stopDemo, n.demoDone = cancel, make(chan struct{})
+		go func() {
+			defer close(n.demoDone)
+			cfg.Demo(dctx, hub)
+		}()
+	}
+	go n.watch(ctx)
+	return n, nil
+}
+
+// Demo returns a Config.Demo that runs the demo simulators with opts (reporting the hub's
+// connections to the metrics simulator unless opts says otherwise).
+func Demo(opts demo.Options) func(ctx context.Context, hub *server.Hub) {
+	return func(ctx context.Context, hub *server.Hub) {
+		o := opts
+		if o.Connections == nil {
+			o.Connections = func() int { return hub.Stats().Connections }
+		}
+		_ = demo.Run(ctx, hub, o)
+	}
+}
+
+// watch stops the node when ctx ends or its HTTP server fails.
+func (n *Node) watch(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), n.wait)
+		defer cancel()
+		_ = n.Shutdown(sctx)
+	case <-n.served:
+		err := n.serveErr
+		if errors.Is(err, http.ErrServerClosed) {
+			return // Shutdown closed it
+		}
+		n.log.Error("the hub's HTTP server stopped", "err", err)
+		n.stop(context.Background(), fmt.Errorf("the HTTP server stopped: %w", err))
+	case <-n.done:
+	}
+}
+
+// Shutdown stops the node gracefully: the demo stops, subscribers get everything published
+// so far and herald.shutdown, requests in flight finish. Streams still open when ctx ends
+// are closed at once. It returns when the node has stopped; calling it again waits for the
+// same end. Its error says what did not finish in time (the node is stopped all the same).
+func (n *Node) Shutdown(ctx context.Context) error {
+	n.stop(ctx, nil)
+	<-n.done
+	return n.err
+}
+
+func (n *Node) stop(ctx context.Context, why error) {
+	n.once.Do(func() {
+		defer close(n.done)
+		n.log.Info("shutting down: telling streams, then closing")
+		if n.stopDemo != nil {
+			n.stopDemo()
+			<-n.demoDone
+		}
+		herr := n.hub.Shutdown(ctx) // tells subscribers to leave, then closes their streams
+		serr := n.srv.Shutdown(ctx)
+		_ = n.srv.Close()
+		<-n.served
+		if herr != nil {
+			n.log.Warn("some streams did not drain in time and were closed", "err", herr)
+		}
+		if serr != nil {
+			n.log.Warn("some requests did not finish in time", "err", serr)
+		}
+		n.err = why
+		if n.err == nil && herr != nil {
+			n.err = fmt.Errorf("streams did not drain in time: %w", herr)
+		}
+		n.log.Info("hub stopped")
+	})
+}
+
+// Done is closed when the node has stopped: after Shutdown, the end of Start's ctx, or a
+// failure of its HTTP server (see Err).
+func (n *Node) Done() <-chan struct{} { return n.done }
+
+// Err returns nil while the node runs or after a requested shutdown, and why it stopped
+// when its HTTP server failed.
+func (n *Node) Err() error {
+	select {
+	case <-n.done:
+		return n.err
+	default:
+		return nil
+	}
+}
+
+// Hub returns the node's hub (for in-process publishing and stats).
+func (n *Node) Hub() *server.Hub { return n.hub }
+
+// Guard returns the guard in front of the hub.
+func (n *Node) Guard() *guard.Guard { return n.guard }
+
+// Addr returns the address the node listens on.
+func (n *Node) Addr() *net.TCPAddr { return n.addr }
+
+// Port returns the port the node listens on (the one picked, when Config.Addr had port 0).
+func (n *Node) Port() int { return n.addr.Port }
+
+// URLs lists the URLs the node answers on: its bound address, or for a wildcard address
+// 127.0.0.1 and every LAN address (https ones when it serves TLS).
+func (n *Node) URLs() []string {
+	scheme := "http://"
+	if n.tls {
+		scheme = "https://"
+	}
+	port := fmt.Sprint(n.addr.Port)
+	if !n.addr.IP.IsUnspecified() {
+		return []string{scheme + net.JoinHostPort(n.addr.IP.String(), port)}
+	}
+	urls := []string{scheme + "127.0.0.1:" + port}
+	addrs, _ := net.InterfaceAddrs()
+	for _, ad := range addrs {
+		ipn, ok := ad.(*net.IPNet)
+		if !ok || ipn.IP.IsLoopback() || !ipn.IP.IsGlobalUnicast() {
+			continue
+		}
+		if ipn.IP.To4() == nil && n.addr.IP.To4() != nil && n.addr.IP.Equal(net.IPv4zero) {
+			continue // an IPv4 wildcard does not answer on IPv6 addresses
+		}
+		urls = append(urls, scheme+net.JoinHostPort(ipn.IP.String(), port))
+	}
+	return urls
+}
