@@ -6,6 +6,8 @@ require fyne.io/fyne/v2 v2.7.1
 
 require github.com/miekg/dns v1.1.73
 
+require go.etcd.io/bbolt v1.4.3
+
 require (
 	fyne.io/systray v1.11.1-0.20250603113521-ca66a66d8b58 // indirect
 	git.sr.ht/~jackmordaunt/go-toast v1.1.2 // indirect

@@ -1,0 +1,136 @@
+package journal
+
+import (
+	"context"
+	"errors"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/heraldhq/herald/server"
+)
+
+// request is one Publish waiting for the writer: its messages in, its events or error out.
+type request struct {
+	msgs []server.Message
+	evs  []server.Event
+	err  error
+	done chan struct{}
+}
+
+var errClosed = errors.New("the hub's history file is closed (the hub is stopping); publish again in a moment")
+
+// Publish stores msgs in order, contiguously, and returns once they are in the file (and
+// on disk, unless Options.NoSync) and handed to the Follow loop. Publishes that arrive
+// while a commit is running are stored together in the next one.
+func (j *Journal) Publish(ctx context.Context, msgs []server.Message) ([]server.Event, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r := &request{msgs: msgs, done: make(chan struct{})}
+	j.closeMu.RLock()
+	if j.closed {
+		j.closeMu.RUnlock()
+		return nil, errClosed
+	}
+	j.reqs <- r
+	j.closeMu.RUnlock()
+	// Not bounded by ctx: once queued, the outcome is decided by the commit (a moment),
+	// and answering before it would leave the publisher unsure whether it was stored.
+	<-r.done
+	return r.evs, r.err
+}
+
+// writer is the one goroutine that writes: it takes every queued publish (up to
+// maxCommitEvents), stores them in one transaction, hands the events to the Follow loop
+// in id order and answers the publishers. It ends when Close has closed reqs and the last
+// queued publish is stored.
+func (j *Journal) writer() {
+	defer close(j.written)
+	var batch []*request
+	for r := range j.reqs {
+		batch = append(batch[:0], r)
+		n := len(r.msgs)
+	more:
+		for n < maxCommitEvents {
+			select {
+			case r, ok := <-j.reqs:
+				if !ok {
+					break more
+				}
+				batch = append(batch, r)
+				n += len(r.msgs)
+			default:
+				break more
+			}
+		}
+		j.commit(batch, n)
+		for i, r := range batch {
+			close(r.done)
+			batch[i] = nil
+		}
+	}
+}
+
+// commit stores a batch in one transaction. On success each request gets its events; on
+// failure every request gets the error and nothing of the batch is stored (ids are not
+// used up either).
+func (j *Journal) commit(batch []*request, n int) {
+	j.mu.Lock()
+	last, base, count, bytes := j.last, j.base, j.count, j.bytes
+	j.mu.Unlock()
+	all := make([]server.Event, 0, n)
+	var buf []byte
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		all = all[:0]
+		id, cnt, byt, bs := last, count, bytes, base
+		evs := tx.Bucket(bucketEvents)
+		for _, r := range batch {
+			for i := range r.msgs {
+				id.Seq++
+				k := idKey(id)
+				buf = encode(buf[:0], &r.msgs[i])
+				// bbolt keeps the slices until the commit: give it its own copy.
+				v := append([]byte(nil), buf...)
+				if err := evs.Put(k, v); err != nil {
+					return err
+				}
+				cnt++
+				byt += len(k) + len(v)
+				all = append(all, server.Event{ID: id, Message: r.msgs[i]})
+			}
+		}
+		if err := tx.Bucket(bucketMeta).Put(keyLast, idKey(id)); err != nil {
+			return err
+		}
+		if err := j.trim(tx, &cnt, &byt, &bs); err != nil {
+			return err
+		}
+		last, count, bytes, base = id, cnt, byt, bs
+		return nil
+	})
+	if err != nil {
+		j.log.Error("storing events in the history file failed; their publishes get 503", "path", j.opts.Path, "events", n, "err", err)
+		err = errors.New("writing the history file " + j.opts.Path + " failed: " + err.Error() + " (is the disk full?)")
+		j.mu.Lock()
+		j.failed = err
+		j.mu.Unlock()
+		for _, r := range batch {
+			r.err = err
+		}
+		return
+	}
+	k := 0
+	for _, r := range batch {
+		r.evs = all[k : k+len(r.msgs) : k+len(r.msgs)]
+		k += len(r.msgs)
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.last, j.base, j.count, j.bytes, j.failed = last, base, count, bytes, nil
+	if j.deliver != nil {
+		j.deliver(all)
+	}
+}
