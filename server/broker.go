@@ -26,9 +26,10 @@ import (
 type Broker interface {
 	// Publish stores msgs in order, as one batch when the backend allows, and returns the
 	// stored events with the ids it assigned. Ids are strictly increasing in store order.
-	// An error means nothing after the returned events was stored; the hub answers 503
-	// with the error's text, so it should say what is wrong (e.g. "redis: connection
-	// refused at 127.0.0.1:6379; is redis-server running?").
+	// An error means nothing after the returned events was stored, unless it wraps
+	// ErrOutcomeUnknown; the hub answers 503 with the error's text, so it should say what
+	// is wrong (e.g. "redis: connection refused at 127.0.0.1:6379; is redis-server
+	// running?").
 	Publish(ctx context.Context, msgs []Message) ([]Event, error)
 
 	// Follow is the node's one reader loop. It calls deliver for every event stored after
@@ -59,6 +60,12 @@ type Broker interface {
 	// Close releases the broker's resources. Follow loops end on their own context.
 	Close() error
 }
+
+// ErrOutcomeUnknown is wrapped by a Broker's Publish error when the events may have been
+// stored anyway (the request reached the backend, its answer did not come back). The hub
+// then answers code "outcome_unknown" instead of "not_stored", so the publisher knows to
+// send the same id again rather than a new one.
+var ErrOutcomeUnknown = errors.New("the outcome is unknown: the events may have been stored")
 
 // LossChannel is the channel of a loss marker: an Event a Broker's Follow delivers to say
 // that events were lost before the marker's ID (trimmed before this node read them). The

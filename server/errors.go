@@ -18,7 +18,19 @@ type Error struct {
 	Msg    string
 	// RetryAfter, when positive, is sent as the Retry-After header (429, 503).
 	RetryAfter time.Duration
+	// Code, when set, is sent as "code" beside "error": a stable word for programs (e.g.
+	// CodeNotStored), where the message is for people.
+	Code string
 }
+
+// Codes of a failed publish (503): whether the events may have been stored.
+const (
+	// CodeNotStored: nothing was stored; publish again (a new id is fine).
+	CodeNotStored = "not_stored"
+	// CodeOutcomeUnknown: the broker may have stored the events; publish again with the
+	// same id, so a stored event is not stored twice.
+	CodeOutcomeUnknown = "outcome_unknown"
+)
 
 func (e *Error) Error() string { return e.Msg }
 
@@ -47,9 +59,14 @@ func writeError(w http.ResponseWriter, err error, def int) {
 	} else if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
+	code := ""
+	if he != nil {
+		code = he.Code
+	}
 	writeJSON(w, status, struct {
 		Error string `json:"error"`
-	}{err.Error()})
+		Code  string `json:"code,omitempty"`
+	}{err.Error(), code})
 }
 
 // writeAuthError is writeError for an Authorizer's refusal. A 401 carries the challenge

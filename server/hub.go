@@ -189,7 +189,11 @@ func (h *Hub) publish(ctx context.Context, msgs []Message) ([]Receipt, error) {
 			h.stats.published.Add(uint64(len(evs)))
 		}
 		if err != nil {
-			return nil, &Error{Status: http.StatusServiceUnavailable, Msg: "storing the event failed: " + err.Error(), RetryAfter: 2 * time.Second}
+			code := CodeNotStored
+			if errors.Is(err, ErrOutcomeUnknown) {
+				code = CodeOutcomeUnknown
+			}
+			return nil, &Error{Status: http.StatusServiceUnavailable, Code: code, Msg: "storing the event failed: " + err.Error(), RetryAfter: 2 * time.Second}
 		}
 	}
 	for i, j := range same {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -122,6 +123,29 @@ func (s *Server) Kill() {
 	_ = s.cmd.Process.Kill()
 	<-s.done
 	s.cmd, s.done = nil, nil
+}
+
+// Pause stops redis-server with SIGSTOP, as a hung Redis: the kernel still accepts
+// connections and queues what clients send, but nothing is answered until Resume. The
+// test's cleanup resumes it, so Kill never waits on a stopped process.
+func (s *Server) Pause() {
+	s.t.Helper()
+	s.signal(syscall.SIGSTOP)
+	s.t.Cleanup(s.Resume)
+}
+
+// Resume continues a paused redis-server (SIGCONT); it does nothing when it is not running.
+func (s *Server) Resume() { s.signal(syscall.SIGCONT) }
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	if err := s.cmd.Process.Signal(sig); err != nil {
+		s.t.Errorf("redis-server: sending %v: %v", sig, err)
+	}
 }
 
 // Client returns a plain go-redis client for assertions, closed at the end of the test.

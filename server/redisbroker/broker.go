@@ -27,7 +27,12 @@ const (
 	DefaultMaxBackoff = 5 * time.Second
 	defaultBatch      = 1000
 	defaultBlock      = 5 * time.Second
-	healthTimeout     = time.Second
+	// healthTimeout bounds Health's PING so /healthz answers within a second even when
+	// Redis hangs (accepts connections, answers nothing).
+	healthTimeout = 750 * time.Millisecond
+	// publishTimeout bounds one Publish round trip, so a publisher hears within about
+	// two seconds that a hung Redis did not answer (and whether its event may be stored).
+	publishTimeout = 1500 * time.Millisecond
 )
 
 // Stream entry field names; short because every entry carries them.
@@ -104,6 +109,10 @@ func New(opts Options) (*Broker, error) {
 	// the client never retries; the publisher gets the error (503) and decides.
 	ro.MaxRetries = -1
 	ro.DialerRetries = 1
+	// Without this go-redis ignores context deadlines on the socket (it waits its own
+	// 3 s read timeout, more for blocking commands), so a hung Redis would hold /healthz
+	// and publishes for seconds.
+	ro.ContextTimeoutEnabled = true
 	if ro.DialTimeout == 0 {
 		ro.DialTimeout = 2 * time.Second
 	}
@@ -134,6 +143,8 @@ func (b *Broker) Publish(ctx context.Context, msgs []server.Message) ([]server.E
 		return evs, nil
 	}
 
+	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
+	defer cancel()
 	cmds := make([]*redis.StringCmd, len(todo))
 	var err error
 	if len(todo) == 1 {
@@ -148,7 +159,7 @@ func (b *Broker) Publish(ctx context.Context, msgs []server.Message) ([]server.E
 		})
 	}
 	if err != nil {
-		return nil, b.describe("storing the event (XADD) failed", err)
+		return nil, b.publishError(err)
 	}
 	for k, c := range cmds {
 		id, perr := server.ParseID(c.Val())
