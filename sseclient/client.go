@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -19,11 +20,21 @@ import (
 // a connection that has gone silent. The zero values of its optional fields are sensible
 // defaults; set URL and range over Events.
 //
-// A Client holds configuration only: it may run several Events iterations, one after another
-// or at once, each its own subscription.
+// The request is a GET of URL by default. Method, Body and Header make it any request (an
+// LLM API streams its answer to a POST with a JSON body), sent again the same way on every
+// reconnect; NewRequest builds each attempt's request itself, for a token that expires.
+//
+// A Client holds configuration (and Restart's bookkeeping): it may run several Events
+// iterations, one after another or at once, each its own subscription. Do not copy a Client
+// after first use.
 type Client struct {
 	// URL is the stream's http or https URL.
 	URL string
+	// Method is the request method; "" means GET, or POST when Body is set.
+	Method string
+	// Body, when not nil, is the request body, sent again on every attempt (and on a 307/308
+	// redirect). Set its Content-Type in Header (an API that wants JSON says so).
+	Body []byte
 	// Header holds extra request headers, sent on every attempt (and kept across redirects
 	// to the same host).
 	Header http.Header
@@ -31,13 +42,23 @@ type Client struct {
 	// header, net/http drops it on a redirect to another host, so a token never leaks to a
 	// server it was not meant for.
 	Token string
+	// NewRequest, when set, makes each attempt's request in place of URL, Method, Body,
+	// Header and Token. It is called before every attempt (so it can put a freshly minted
+	// token in), with the attempt's context: build the request with
+	// http.NewRequestWithContext(ctx, ...) and a body of its own. The client adds
+	// Accept: text/event-stream and Cache-Control: no-cache when the request has none, and
+	// manages Last-Event-ID itself. An error from NewRequest fails that attempt, which is
+	// retried like a network error (cancel the context to give up).
+	NewRequest func(ctx context.Context) (*http.Request, error)
 	// LastEventID is the ID to resume after on the first connection (sent as
 	// Last-Event-ID); later connections send the stream's own last event ID.
 	LastEventID string
-	// HTTPClient makes the requests; nil means http.DefaultClient. Its Timeout must be zero,
-	// or it would cut every stream after that long.
+	// HTTPClient makes the requests; nil means http.DefaultClient. A non-zero Timeout would
+	// cut every stream after that long, so the client uses a copy without it and applies the
+	// Timeout to the wait for the response headers only (connecting, TLS, redirects).
 	HTTPClient *http.Client
-	// Retry is the reconnection time until the server sends `retry:`; 0 means DefaultRetry.
+	// Retry is the reconnection time until the server sends `retry:`; 0 means DefaultRetry,
+	// and a negative value (NoRetryDelay) means none: reconnect at once, as after `retry: 0`.
 	Retry time.Duration
 	// IdleTimeout replaces a connection that sent no bytes at all (not even a keep-alive
 	// comment) for that long; 0 means DefaultIdleTimeout, a negative value disables it.
@@ -45,15 +66,84 @@ type Client struct {
 	// MaxBackoff caps the exponential backoff added on top of the reconnection time after
 	// repeated failures; 0 means DefaultMaxBackoff, a negative value disables backoff.
 	MaxBackoff time.Duration
-	// MaxLineSize and MaxEventSize cap lines and events (see WithMaxLineSize and
-	// WithMaxEventSize); 0 means the parser's defaults. A stream beyond them fails for good.
+	// MaxLineSize and MaxEventSize cap a field's value and an event's data (see
+	// WithMaxLineSize and WithMaxEventSize); 0 means the parser's defaults (16 MiB and
+	// 64 MiB). A stream beyond them fails for good.
 	MaxLineSize, MaxEventSize int
 	// OnState, when set, is called on every change of state, from the goroutine ranging over
 	// Events (so it must return quickly; hand the State to another goroutine if needed).
 	OnState func(State)
+	// OnComment, when set, is called with the text of every comment line (after the colon,
+	// as sent, leading space kept) as soon as the line arrives, from the goroutine ranging
+	// over Events. Servers send comments as keep-alives.
+	OnComment func(text string)
 
 	// jitter returns a number in [0, 1); tests fix it to check computed delays exactly.
 	jitter func() float64
+
+	mu   sync.Mutex
+	subs map[*subscription]struct{} // the running Events iterations, for Restart
+}
+
+// NoRetryDelay is the Client.Retry value for an explicit zero: reconnect at once after a
+// connection ends (the backoff after repeated failures still applies).
+const NoRetryDelay time.Duration = -1
+
+// ErrRestarted is why a connection ended when Restart dropped it (State.Err while Retrying).
+var ErrRestarted = errors.New("sseclient: restarted by the caller")
+
+// subscription is one running Events iteration, as Restart sees it.
+type subscription struct {
+	cancel context.CancelCauseFunc // the current attempt's; nil between attempts
+	wake   chan struct{}           // 1-buffered: a Restart while waiting to reconnect
+}
+
+// Restart drops the current connection of every running Events iteration of c and reconnects
+// at once, sending the Last-Event-ID it has, as if the server had closed the stream but
+// without the reconnection wait; one waiting to reconnect stops waiting. The iterations go
+// on: events already received are still delivered, and OnState sees Retrying with
+// ErrRestarted. Restart may be called from any goroutine; with nothing running it does
+// nothing.
+func (c *Client) Restart() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for s := range c.subs {
+		if s.cancel != nil {
+			s.cancel(ErrRestarted)
+		}
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// track registers (or, with done, forgets) a running iteration.
+func (c *Client) track(s *subscription, done bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if done {
+		delete(c.subs, s)
+		return
+	}
+	if c.subs == nil {
+		c.subs = map[*subscription]struct{}{}
+	}
+	c.subs[s] = struct{}{}
+}
+
+// setCancel publishes the current attempt's cancel function (nil: no attempt running). A
+// Restart requested before the attempt began is fulfilled by it, so its wake-up is dropped.
+func (c *Client) setCancel(s *subscription, cancel context.CancelCauseFunc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s.cancel = cancel
+	if cancel != nil {
+		select {
+		case <-s.wake:
+		default:
+		}
+	}
 }
 
 // Events returns the stream's events. It connects on the first iteration and reconnects by
@@ -73,28 +163,37 @@ func (c *Client) Events(ctx context.Context) iter.Seq2[Event, error] {
 
 // run is the reconnect loop. It returns the error that stops it for good.
 func (c *Client) run(ctx context.Context, yield func(Event, error) bool) error {
-	if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		err := fmt.Errorf("sseclient: %q is not an http(s) URL; use http://host:port/path", c.URL)
-		c.setState(State{Phase: Closed, Err: err})
-		return err
+	if c.NewRequest == nil {
+		if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			err := fmt.Errorf("sseclient: %q is not an http(s) URL; use http://host:port/path", c.URL)
+			c.setState(State{Phase: Closed, Err: err})
+			return err
+		}
 	}
-	var opts []ParserOption
+	opts := []ParserOption{WithLastEventID(c.LastEventID)}
 	if c.MaxLineSize > 0 {
 		opts = append(opts, WithMaxLineSize(c.MaxLineSize))
 	}
 	if c.MaxEventSize > 0 {
 		opts = append(opts, WithMaxEventSize(c.MaxEventSize))
 	}
-	p := NewParser(nil, append(opts, WithLastEventID(c.LastEventID))...)
+	if c.OnComment != nil {
+		opts = append(opts, WithCommentFunc(c.OnComment))
+	}
+	p := NewParser(nil, opts...)
 	jitter := c.jitter
 	if jitter == nil {
 		jitter = rand.Float64
 	}
+	hc, headerTimeout := c.httpClient()
+	sub := &subscription{wake: make(chan struct{}, 1)}
+	c.track(sub, false)
+	defer c.track(sub, true)
 
 	failures := 0
 	for {
 		c.setState(State{Phase: Connecting, Attempt: failures + 1})
-		res := c.attempt(ctx, p, yield)
+		res := c.attempt(ctx, sub, hc, headerTimeout, p, yield)
 		switch {
 		case ctx.Err() != nil:
 			c.setState(State{Phase: Closed, Err: ctx.Err()})
@@ -105,6 +204,10 @@ func (c *Client) run(ctx context.Context, yield func(Event, error) bool) error {
 		case res.fatal:
 			c.setState(State{Phase: Closed, Err: res.err})
 			return res.err
+		case res.err == ErrRestarted:
+			failures = 0
+			c.setState(State{Phase: Retrying, Err: res.err, RetryAt: time.Now(), Attempt: 0})
+			continue
 		}
 		if res.healthy {
 			failures = 0
@@ -112,7 +215,7 @@ func (c *Client) run(ctx context.Context, yield func(Event, error) bool) error {
 		failures++
 		retry, ok := p.Retry()
 		if !ok {
-			retry = orDefault(c.Retry, DefaultRetry)
+			retry = c.retryTime()
 		}
 		delay := backoff(retry, res.retryAfter, orDefault(c.MaxBackoff, DefaultMaxBackoff), failures, jitter)
 		c.setState(State{Phase: Retrying, Err: res.err, RetryAt: time.Now().Add(delay), Delay: delay, Attempt: failures})
@@ -122,31 +225,41 @@ func (c *Client) run(ctx context.Context, yield func(Event, error) bool) error {
 			t.Stop()
 			c.setState(State{Phase: Closed, Err: ctx.Err()})
 			return nil
+		case <-sub.wake:
+			t.Stop()
+			failures = 0
 		case <-t.C:
 		}
 	}
 }
 
+// retryTime is the reconnection time to use until the server sends one.
+func (c *Client) retryTime() time.Duration {
+	switch {
+	case c.Retry < 0:
+		return 0
+	case c.Retry == 0:
+		return DefaultRetry
+	}
+	return c.Retry
+}
+
 // attempt makes one connection and streams its events to yield until it ends.
-func (c *Client) attempt(ctx context.Context, p *Parser, yield func(Event, error) bool) attemptResult {
-	connCtx, cancel := context.WithCancel(ctx)
+func (c *Client) attempt(ctx context.Context, sub *subscription, hc *http.Client, headerTimeout time.Duration,
+	p *Parser, yield func(Event, error) bool) attemptResult {
+	connCtx, cancelCause := context.WithCancelCause(ctx)
+	cancel := func() { cancelCause(nil) }
 	defer cancel()
-	req, err := http.NewRequestWithContext(connCtx, http.MethodGet, c.URL, nil)
-	if err != nil {
-		return attemptResult{fatal: true, err: fmt.Errorf("sseclient: cannot request %q: %w", c.URL, err)}
-	}
-	for name, values := range c.Header {
-		for _, v := range values {
-			req.Header.Add(name, v)
+	c.setCancel(sub, cancelCause)
+	defer c.setCancel(sub, nil)
+	restarted := func() bool { return context.Cause(connCtx) == ErrRestarted && ctx.Err() == nil }
+
+	req, target, res := c.request(connCtx, p.LastEventID())
+	if res != nil {
+		if restarted() {
+			return attemptResult{err: ErrRestarted}
 		}
-	}
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Cache-Control", "no-cache")
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	if id := p.LastEventID(); id != "" {
-		req.Header.Set("Last-Event-ID", id)
+		return *res
 	}
 
 	// The idle watchdog covers the wait for the response headers too: a server that
@@ -154,17 +267,26 @@ func (c *Client) attempt(ctx context.Context, p *Parser, yield func(Event, error
 	idle := newIdleWatch(orDefault(c.IdleTimeout, DefaultIdleTimeout), cancel)
 	defer idle.disarm()
 	idle.arm()
-	resp, err := c.httpClient().Do(req)
+	// HTTPClient.Timeout bounds only the wait for the response headers (see HTTPClient).
+	headers := newIdleWatch(headerTimeout, cancel)
+	headers.arm()
+	resp, err := hc.Do(req)
 	idle.disarm()
+	headers.disarm()
 	if err != nil {
-		if idle.fired.Load() {
-			return attemptResult{err: idle.err(c.URL)}
+		switch {
+		case restarted():
+			return attemptResult{err: ErrRestarted}
+		case idle.fired.Load():
+			return attemptResult{err: idle.err(target)}
+		case headers.fired.Load():
+			return attemptResult{err: fmt.Errorf("sseclient: no response headers from %s within HTTPClient.Timeout (%v)", target, headerTimeout)}
 		}
-		return attemptResult{err: fmt.Errorf("sseclient: connecting to %s: %w", c.URL, err)}
+		return attemptResult{err: fmt.Errorf("sseclient: connecting to %s: %w", target, err)}
 	}
 	defer resp.Body.Close()
 	body := &idleReader{r: resp.Body, w: idle} // also bounds reading a refusal's body
-	if res := checkResponse(c.URL, resp, body, time.Now()); res != nil {
+	if res := checkResponse(target, resp, body, time.Now()); res != nil {
 		return *res
 	}
 
@@ -180,12 +302,14 @@ func (c *Client) attempt(ctx context.Context, p *Parser, yield func(Event, error
 			switch {
 			case errors.As(err, &le):
 				res.fatal = true // a reconnect would replay the same oversized event
+			case restarted():
+				res.err = ErrRestarted
 			case idle.fired.Load():
-				res.err = idle.err(c.URL)
+				res.err = idle.err(target)
 			case err == io.EOF:
 				res.err = errServerClosed
 			default:
-				res.err = fmt.Errorf("sseclient: reading %s: %w", c.URL, err)
+				res.err = fmt.Errorf("sseclient: reading %s: %w", target, err)
 			}
 			return res
 		}
@@ -196,11 +320,18 @@ func (c *Client) attempt(ctx context.Context, p *Parser, yield func(Event, error
 	}
 }
 
-func (c *Client) httpClient() *http.Client {
-	if c.HTTPClient != nil {
-		return c.HTTPClient
+// httpClient returns the client to make requests with, never with a Timeout (that would cut
+// every stream after that long), and the Timeout it had: the bound on waiting for headers.
+func (c *Client) httpClient() (*http.Client, time.Duration) {
+	if c.HTTPClient == nil {
+		return http.DefaultClient, 0
 	}
-	return http.DefaultClient
+	if c.HTTPClient.Timeout <= 0 {
+		return c.HTTPClient, 0
+	}
+	hc := *c.HTTPClient
+	hc.Timeout = 0
+	return &hc, c.HTTPClient.Timeout
 }
 
 func (c *Client) setState(s State) {

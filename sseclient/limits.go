@@ -67,3 +67,10 @@ func WithMaxEventSize(n int) ParserOption {
 func WithLastEventID(id string) ParserOption {
 	return func(p *Parser) { p.lastID = id; p.id = append(p.id[:0], id...) }
 }
+
+// WithCommentFunc makes the parser call fn with the text of every comment line (what follows
+// the colon, as sent) as soon as the line is read, before any event that follows it. Servers
+// send comments as keep-alives; without this option they are skipped.
+func WithCommentFunc(fn func(text string)) ParserOption {
+	return func(p *Parser) { p.onComment = fn }
+}

@@ -3,6 +3,7 @@ package sseclient
 import (
 	"bytes"
 	"io"
+	"iter"
 	"math"
 	"time"
 	"unicode/utf8"
@@ -50,6 +51,7 @@ type Parser struct {
 	hasRetry bool
 
 	maxLine, maxEvent int
+	onComment         func(string) // see WithCommentFunc
 }
 
 const (
@@ -111,6 +113,27 @@ func (p *Parser) Next() (Event, error) {
 		}
 		if err := p.field(line); err != nil {
 			return Event{}, err
+		}
+	}
+}
+
+// All returns the stream's events as an iterator, for a range loop like Client.Events: it
+// ends quietly at the end of the stream, and any other error (the reader's, or a
+// *LimitError) is yielded once, as the last element.
+func (p *Parser) All() iter.Seq2[Event, error] {
+	return func(yield func(Event, error) bool) {
+		for {
+			e, err := p.Next()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				yield(Event{}, err)
+				return
+			}
+			if !yield(e, nil) {
+				return
+			}
 		}
 	}
 }
@@ -275,6 +298,9 @@ func (p *Parser) field(line []byte) error {
 	if line[0] == ':' {
 		if len(line)-1 > p.maxLine {
 			return p.fail(ErrLineTooLong)
+		}
+		if p.onComment != nil {
+			p.onComment(decode(line[1:]))
 		}
 		return nil // comment
 	}
