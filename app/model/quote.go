@@ -108,9 +108,12 @@ func number(v any) (float64, bool) {
 	return f, true
 }
 
-// Stock is what the stock panel shows for one symbol.
+// Stock is what the stock panel shows for one symbol from one feed: two feeds that carry
+// the same symbol (a teammate's hub and a broker's feed, say) quote different prices, and
+// merging them would alternate between the two and draw a saw-tooth.
 type Stock struct {
 	Quote
+	Feed    string // the feed the quotes come from
 	Updated time.Time
 	History []float64 // oldest first, at most HistoryLen prices
 }
@@ -118,26 +121,33 @@ type Stock struct {
 // Up reports whether the symbol is at or above its reference price.
 func (s Stock) Up() bool { return s.Change >= 0 }
 
-// Stocks is the per-symbol state of every quote seen; safe for concurrent use.
+// Key identifies a card: the feed and the symbol.
+func (s Stock) Key() string { return StockKey(s.Feed, s.Symbol) }
+
+// StockKey is the key of the card for symbol from feed.
+func StockKey(feed, symbol string) string { return feed + "\x00" + symbol }
+
+// Stocks is the per-(feed, symbol) state of every quote seen; safe for concurrent use.
 type Stocks struct {
 	mu      sync.Mutex
-	by      map[string]*Stock
+	by      map[string]*Stock // by StockKey
 	version uint64
 }
 
 // NewStocks returns an empty set of symbols.
 func NewStocks() *Stocks { return &Stocks{by: map[string]*Stock{}} }
 
-// Apply records a quote. What the feed left out is derived: change % from change, change from
+// Apply records a quote from feed. What the feed left out is derived: change % from change, change from
 // change %, and both from the first price seen when it sent neither, so the card still turns
 // green or red.
-func (s *Stocks) Apply(q Quote, at time.Time) {
+func (s *Stocks) Apply(feed string, q Quote, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, ok := s.by[q.Symbol]
+	key := StockKey(feed, q.Symbol)
+	st, ok := s.by[key]
 	if !ok {
-		st = &Stock{History: make([]float64, 0, HistoryLen)}
-		s.by[q.Symbol] = st
+		st = &Stock{Feed: feed, History: make([]float64, 0, HistoryLen)}
+		s.by[key] = st
 	}
 	switch {
 	case !q.HasChange && !q.HasPercent && len(st.History) > 0:
@@ -172,7 +182,7 @@ func (s *Stocks) Ingest(e Event) int {
 	}
 	qs := ParseQuotes(e.Data)
 	for _, q := range qs {
-		s.Apply(q, e.Time)
+		s.Apply(e.Feed, q, e.Time)
 	}
 	return len(qs)
 }
@@ -184,7 +194,7 @@ func (s *Stocks) Version() uint64 {
 	return s.version
 }
 
-// Snapshot returns a copy of every symbol's state, sorted by symbol.
+// Snapshot returns a copy of every card's state, sorted by symbol, then feed.
 func (s *Stocks) Snapshot() []Stock {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -194,6 +204,11 @@ func (s *Stocks) Snapshot() []Stock {
 		c.History = append([]float64(nil), st.History...)
 		out = append(out, c)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Symbol < out[j].Symbol })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Symbol != out[j].Symbol {
+			return out[i].Symbol < out[j].Symbol
+		}
+		return out[i].Feed < out[j].Feed
+	})
 	return out
 }

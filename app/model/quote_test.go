@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -75,10 +76,36 @@ func TestStocksApplyDerivesAndKeepsHistory(t *testing.T) {
 		t.Errorf("CCC change from percent: %+v", c)
 	}
 	for i := 0; i < 2*HistoryLen; i++ {
-		s.Apply(Quote{Symbol: "AAA", Price: float64(i)}, now)
+		s.Apply("", Quote{Symbol: "AAA", Price: float64(i)}, now)
 	}
 	a := s.Snapshot()[0]
 	if len(a.History) != HistoryLen || a.History[HistoryLen-1] != float64(2*HistoryLen-1) || a.History[0] != float64(HistoryLen) {
 		t.Errorf("history kept %d prices, first %v last %v", len(a.History), a.History[0], a.History[len(a.History)-1])
+	}
+}
+
+// TestStocksPerFeed: two feeds quoting one symbol at different prices keep a card each, so
+// neither card's price alternates nor its sparkline turns into a saw-tooth.
+func TestStocksPerFeed(t *testing.T) {
+	s := NewStocks()
+	now := time.Unix(1700000000, 0)
+	for i := 0; i < 10; i++ {
+		s.Ingest(Event{Feed: "Broker", Type: "stock-update", Time: now, Data: `{"symbol":"ACME","price":` + strconv.Itoa(100+i) + `}`})
+		s.Ingest(Event{Feed: "Teammate", Type: "stock_update", Time: now, Data: `{"symbol":"ACME","price":` + strconv.Itoa(200+i) + `}`})
+	}
+	snap := s.Snapshot()
+	if len(snap) != 2 || snap[0].Feed != "Broker" || snap[1].Feed != "Teammate" || snap[0].Key() == snap[1].Key() {
+		t.Fatalf("want one ACME card per feed, got %+v", snap)
+	}
+	for _, st := range snap {
+		for i := 1; i < len(st.History); i++ {
+			if st.History[i] < st.History[i-1] {
+				t.Errorf("%s's ACME history is not the feed's own rising prices: %v", st.Feed, st.History)
+				break
+			}
+		}
+	}
+	if snap[0].Price != 109 || snap[1].Price != 209 {
+		t.Errorf("prices %v and %v, want 109 and 209", snap[0].Price, snap[1].Price)
 	}
 }

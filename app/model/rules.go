@@ -35,7 +35,8 @@ func (r Rule) matches(e Event) bool {
 }
 
 // PriceAlert fires once when a symbol's price crosses a threshold, and re-arms when the price
-// goes back across it.
+// goes back across it. Each feed that quotes the symbol crosses on its own: two sources a
+// little apart must not re-arm each other and fire on every quote.
 type PriceAlert struct {
 	Symbol    string  `json:"symbol"`
 	Above     bool    `json:"above"` // true: fire when price >= Threshold; false: when <=
@@ -77,7 +78,7 @@ type Engine struct {
 	DND         bool          // drop everything (counted in Suppressed)
 	Window      time.Duration // coalescing window; DefaultCoalesceWindow when 0
 
-	armed      map[string]bool // PriceAlert.String() -> still able to fire
+	armed      map[string]bool // PriceAlert.String() and feed -> still able to fire
 	lastSent   time.Time
 	held       []Notification // notifications held during the window
 	Suppressed int            // dropped because of do not disturb
@@ -102,7 +103,7 @@ func (g *Engine) Process(e Event, now time.Time) []Notification {
 	}
 	if IsStockEvent(e.Type) && len(g.PriceAlerts) > 0 {
 		for _, q := range ParseQuotes(e.Data) {
-			cands = append(cands, g.priceAlerts(q)...)
+			cands = append(cands, g.priceAlerts(e.Feed, q)...)
 		}
 	}
 	var out []Notification
@@ -150,7 +151,7 @@ func (g *Engine) Flush(now time.Time) []Notification {
 	return []Notification{n}
 }
 
-func (g *Engine) priceAlerts(q Quote) []Notification {
+func (g *Engine) priceAlerts(feed string, q Quote) []Notification {
 	if g.armed == nil {
 		g.armed = map[string]bool{}
 	}
@@ -159,17 +160,18 @@ func (g *Engine) priceAlerts(q Quote) []Notification {
 		if !strings.EqualFold(p.Symbol, q.Symbol) {
 			continue
 		}
-		key := p.String()
+		key := StockKey(feed, p.String())
 		armed, seen := g.armed[key]
 		if !seen {
 			armed = true
 		}
 		if p.hit(q.Price) {
 			if armed {
-				out = append(out, Notification{
-					Title: "Price alert: " + key,
-					Body:  fmt.Sprintf("%s is at %s", q.Symbol, strconv.FormatFloat(q.Price, 'f', 2, 64)),
-				})
+				body := fmt.Sprintf("%s is at %s", q.Symbol, strconv.FormatFloat(q.Price, 'f', 2, 64))
+				if feed != "" {
+					body += " on " + feed
+				}
+				out = append(out, Notification{Title: "Price alert: " + p.String(), Body: body})
 			}
 			g.armed[key] = false
 		} else {

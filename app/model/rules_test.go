@@ -118,3 +118,34 @@ func TestEnginePriceAlerts(t *testing.T) {
 		}
 	}
 }
+
+// TestEnginePriceAlertPerSource: two feeds quote the same symbol on either side of the line,
+// alternating. Before, they shared one armed flag, so every quote from the feed above re-fired
+// the "once" alert; now each source fires once per crossing and re-arms on its own way back.
+func TestEnginePriceAlertPerSource(t *testing.T) {
+	g := &Engine{PriceAlerts: []PriceAlert{{Symbol: "ACME", Above: true, Threshold: 100}}, Window: time.Nanosecond}
+	t0 := time.Unix(1700000000, 0)
+	q := func(feed string, price float64) Event {
+		return Event{Feed: feed, Type: "stock-update", Data: `{"symbol":"ACME","price":` + strconv.FormatFloat(price, 'f', -1, 64) + `}`}
+	}
+	steps := []struct {
+		ev   Event
+		want string // the body of the one notification, or ""
+	}{
+		{q("Broker", 101), "ACME is at 101.00 on Broker"},
+		{q("Teammate", 99), ""},
+		{q("Broker", 102), ""}, // still above on Broker: the teammate's 99 must not re-arm it
+		{q("Teammate", 98), ""},
+		{q("Broker", 103), ""},
+		{q("Teammate", 100.5), "ACME is at 100.50 on Teammate"}, // the teammate's own crossing
+		{q("Teammate", 101), ""},
+		{q("Broker", 99), ""}, // Broker crosses back: re-armed
+		{q("Broker", 100), "ACME is at 100.00 on Broker"},
+	}
+	for i, s := range steps {
+		got := g.Process(s.ev, t0.Add(time.Duration(i)*time.Second))
+		if s.want == "" && len(got) != 0 || s.want != "" && (len(got) != 1 || got[0].Body != s.want || got[0].Title != "Price alert: ACME above 100") {
+			t.Errorf("step %d (%s): got %+v, want %q", i, s.ev.Data, got, s.want)
+		}
+	}
+}

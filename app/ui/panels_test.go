@@ -30,12 +30,12 @@ func TestStockPanelBothShapes(t *testing.T) {
 		{"AAPL", "189.50", "+1.50", "+0.80%"},
 		{"MSFT", "402.10", "-3.20", "-0.79%"},
 	} {
-		price, change, pct, ok := p.Card(tt.sym)
+		price, change, pct, ok := p.Card("", tt.sym)
 		if !ok || price != tt.price || change != tt.change || pct != tt.pct {
 			t.Errorf("%s card = %q %q %q (found %v), want %q %q %q", tt.sym, price, change, pct, ok, tt.price, tt.change, tt.pct)
 		}
 	}
-	if p.cards["AAPL"].change.Color != up() || p.cards["MSFT"].change.Color != down() {
+	if p.cards[model.StockKey("", "AAPL")].change.Color != up() || p.cards[model.StockKey("", "MSFT")].change.Color != down() {
 		t.Error("rising should be green and falling red")
 	}
 	if p.empty.Visible() {
@@ -43,14 +43,39 @@ func TestStockPanelBothShapes(t *testing.T) {
 	}
 	s.Ingest(model.Event{Type: "stock-update", Data: `{"symbol":"AAPL","price":191,"change":3,"changePercent":1.6}`})
 	p.Refresh()
-	if price, _, _, _ := p.Card("AAPL"); price != "191.00" {
+	if price, _, _, _ := p.Card("", "AAPL"); price != "191.00" {
 		t.Errorf("card not updated in place: %q", price)
 	}
 	if n := len(p.grid.Objects); n != 2 {
 		t.Errorf("%d cards, want 2", n)
 	}
-	if got := len(p.cards["AAPL"].spark.values); got != 2 {
+	if got := len(p.cards[model.StockKey("", "AAPL")].spark.values); got != 2 {
 		t.Errorf("sparkline has %d points, want 2", got)
+	}
+}
+
+// TestStockPanelCardPerFeed: the same symbol from two feeds makes two cards, each naming its
+// feed and showing only its own prices.
+func TestStockPanelCardPerFeed(t *testing.T) {
+	test.NewTempApp(t)
+	s := model.NewStocks()
+	p := NewStockPanel(s)
+	test.NewTempWindow(t, p.Object()).Resize(fyne.NewSize(800, 400))
+	s.Ingest(model.Event{Feed: "Broker", Type: "stock-update", Data: `{"symbol":"ACME","price":100}`})
+	s.Ingest(model.Event{Feed: "Teammate", Type: "stock-update", Data: `{"symbol":"ACME","price":250}`})
+	s.Ingest(model.Event{Feed: "Broker", Type: "stock-update", Data: `{"symbol":"ACME","price":101}`})
+	p.Refresh()
+	if n := len(p.grid.Objects); n != 2 {
+		t.Fatalf("%d cards, want one ACME card per feed", n)
+	}
+	for _, tt := range []struct{ feed, price string }{{"Broker", "101.00"}, {"Teammate", "250.00"}} {
+		price, _, _, ok := p.Card(tt.feed, "ACME")
+		if !ok || price != tt.price {
+			t.Errorf("%s's ACME card shows %q (found %v), want %s", tt.feed, price, ok, tt.price)
+		}
+		if src := p.cards[model.StockKey(tt.feed, "ACME")].source.Text; src != tt.feed {
+			t.Errorf("card names its source %q, want %q", src, tt.feed)
+		}
 	}
 }
 

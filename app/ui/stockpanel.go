@@ -7,18 +7,17 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/heraldhq/herald/app/model"
 )
 
-// StockPanel shows a card per symbol, updated in place.
+// StockPanel shows a card per (feed, symbol), updated in place; each card names its feed.
 type StockPanel struct {
 	stocks  *model.Stocks
 	version uint64
-	cards   map[string]*stockCard
+	cards   map[string]*stockCard // by model.StockKey
 	grid    *fyne.Container
 	empty   fyne.CanvasObject
 	root    *fyne.Container
@@ -41,9 +40,10 @@ func NewStockPanel(stocks *model.Stocks) *StockPanel {
 // Object returns the panel's canvas object.
 func (p *StockPanel) Object() fyne.CanvasObject { return p.root }
 
-// Card returns the texts of one symbol's card (price, change, percent), for tests.
-func (p *StockPanel) Card(symbol string) (price, change, percent string, ok bool) {
-	c, ok := p.cards[symbol]
+// Card returns the texts of the card for symbol from feed (price, change, percent), for
+// tests.
+func (p *StockPanel) Card(feed, symbol string) (price, change, percent string, ok bool) {
+	c, ok := p.cards[model.StockKey(feed, symbol)]
 	if !ok {
 		return "", "", "", false
 	}
@@ -60,10 +60,10 @@ func (p *StockPanel) Refresh() {
 	snap := p.stocks.Snapshot()
 	added := false
 	for _, s := range snap {
-		c, ok := p.cards[s.Symbol]
+		c, ok := p.cards[s.Key()]
 		if !ok {
-			c = newStockCard(s.Symbol)
-			p.cards[s.Symbol] = c
+			c = newStockCard(s.Symbol, s.Feed)
+			p.cards[s.Key()] = c
 			added = true
 		}
 		c.update(s)
@@ -71,7 +71,7 @@ func (p *StockPanel) Refresh() {
 	if added {
 		objs := make([]fyne.CanvasObject, 0, len(snap))
 		for _, s := range snap {
-			objs = append(objs, p.cards[s.Symbol].root)
+			objs = append(objs, p.cards[s.Key()].root)
 		}
 		p.grid.Objects = objs
 		p.grid.Refresh()
@@ -90,19 +90,23 @@ type stockCard struct {
 	price   *canvas.Text
 	change  *canvas.Text
 	percent *canvas.Text
+	source  *canvas.Text // the feed's name
 	spark   *Sparkline
 	texts   *fyne.Container // laid out again when a text's width changes
 }
 
-func newStockCard(symbol string) *stockCard {
+func newStockCard(symbol, feed string) *stockCard {
 	c := &stockCard{
 		bg:      canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground)),
 		symbol:  canvas.NewText(symbol, theme.Color(theme.ColorNameForeground)),
 		price:   canvas.NewText("", theme.Color(theme.ColorNameForeground)),
 		change:  canvas.NewText("", up()),
 		percent: canvas.NewText("", up()),
+		source:  canvas.NewText(cutRunes(feed, 18), theme.Color(theme.ColorNamePlaceHolder)),
 		spark:   NewSparkline(),
 	}
+	c.source.Alignment = fyne.TextAlignTrailing
+	c.source.TextSize = theme.CaptionTextSize()
 	c.bg.CornerRadius = theme.Size(theme.SizeNameInputRadius) * 2
 	c.symbol.TextStyle = fyne.TextStyle{Bold: true}
 	c.symbol.TextSize = theme.TextSize() * 1.1
@@ -110,7 +114,7 @@ func newStockCard(symbol string) *stockCard {
 	c.price.TextStyle = fyne.TextStyle{Bold: true}
 	c.percent.TextStyle = fyne.TextStyle{Bold: true}
 	c.percent.Alignment = fyne.TextAlignTrailing
-	c.texts = container.NewVBox(container.NewBorder(nil, nil, c.symbol, c.percent), c.price, container.NewHBox(c.change, layout.NewSpacer()))
+	c.texts = container.NewVBox(container.NewBorder(nil, nil, c.symbol, c.percent), c.price, container.NewBorder(nil, nil, c.change, nil, c.source))
 	body := container.NewBorder(c.texts, nil, nil, nil, c.spark)
 	c.root = container.NewStack(c.bg, container.NewPadded(container.NewPadded(body)))
 	return c
@@ -125,6 +129,7 @@ func (c *stockCard) update(s model.Stock) {
 	c.bg.FillColor = theme.Color(theme.ColorNameInputBackground)
 	c.symbol.Color = theme.Color(theme.ColorNameForeground)
 	c.price.Color = theme.Color(theme.ColorNameForeground)
+	c.source.Color = theme.Color(theme.ColorNamePlaceHolder)
 	c.price.Text = formatPrice(s.Price)
 	c.change.Text = sign + fmt.Sprintf("%.2f", s.Change)
 	c.percent.Text = fmt.Sprintf("%s%.2f%%", sign, s.ChangePercent)
@@ -132,6 +137,15 @@ func (c *stockCard) update(s model.Stock) {
 	c.bg.Refresh()
 	c.texts.Refresh() // lays out again (the percent's width changes) and redraws the texts
 	c.spark.Set(s.History, col)
+}
+
+// cutRunes shortens s to at most n runes, ending in "…" when cut.
+func cutRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // formatPrice shows two decimals, four under 1 (penny stocks, crypto fractions).
