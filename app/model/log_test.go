@@ -134,3 +134,27 @@ func TestContainsFold(t *testing.T) {
 		}
 	}
 }
+
+func TestDetailLines(t *testing.T) {
+	tests := []struct {
+		name  string
+		data  string
+		width int
+		want  []string
+	}{
+		{"json pretty", `{"a":1,"b":[true]}`, 80, []string{"{", `  "a": 1,`, `  "b": [`, "    true", "  ]", "}"}},
+		{"plain text kept", "one\r\ntwo", 80, []string{"one", "two"}},
+		{"long line cut", "abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
+		{"runes not bytes", "ééééé", 2, []string{"éé", "éé", "é"}},
+		{"tabs widened", "a\tb", 80, []string{"a    b"}},
+		{"empty", "", 80, []string{""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Event{Data: tt.data}.DetailLines(tt.width)
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

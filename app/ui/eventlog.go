@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -39,6 +40,8 @@ type EventLog struct {
 	pause   *widget.Button
 	status  *widget.Label
 	root    fyne.CanvasObject
+	// detailLines is the open detail dialog's text, for tests.
+	detailLines *widget.List
 
 	// OnFilterChanged, when set, is told the filter the user picked (to keep it).
 	OnFilterChanged func(model.Filter)
@@ -258,21 +261,47 @@ func KindImportance(kind, level string) widget.Importance {
 	return widget.HighImportance
 }
 
-// ShowEvent opens a dialog with the event pretty-printed and a copy button.
+// detailColumns is how many monospace characters a line of the detail view holds before it
+// continues on the next line.
+const detailColumns = 96
+
+// ShowEvent opens a dialog with the event pretty-printed and copy buttons. The text is a
+// virtualised list of lines (wrapped in model.DetailLines), so the dialog draws only what is
+// in sight and opens at once even for the largest event the hub accepts.
 func (l *EventLog) ShowEvent(e model.Event) {
-	meta := widget.NewLabel(fmt.Sprintf("%s · feed %s · id %s", e.Time.Format("2006-01-02 15:04:05.000"), e.Feed, orDash(e.ID)))
+	lines := e.DetailLines(detailColumns)
+	meta := widget.NewLabel(fmt.Sprintf("%s · feed %s · id %s · %s, %s", e.Time.Format("2006-01-02 15:04:05.000"),
+		e.Feed, orDash(e.ID), formatBytes(len(e.Data)), Plural(len(lines), "line")))
 	meta.Importance = widget.LowImportance
-	body := widget.NewLabel(e.Pretty())
-	body.TextStyle = fyne.TextStyle{Monospace: true}
-	body.Wrapping = fyne.TextWrapBreak
-	body.Selectable = true
-	cp := widget.NewButtonWithIcon("Copy data", theme.ContentCopyIcon(), func() {
+	meta.Truncation = fyne.TextTruncateEllipsis
+	body := widget.NewList(func() int { return len(lines) },
+		func() fyne.CanvasObject {
+			lb := widget.NewLabel("")
+			lb.TextStyle = fyne.TextStyle{Monospace: true}
+			return lb
+		},
+		func(id widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(lines[id]) })
+	body.HideSeparators = true
+	body.OnSelected = func(widget.ListItemID) { body.UnselectAll() }
+	l.detailLines = body
+	cpAll := widget.NewButtonWithIcon("Copy all", theme.ContentCopyIcon(), func() {
+		fyne.CurrentApp().Clipboard().SetContent(strings.Join(lines, "\n"))
+	})
+	cpRaw := widget.NewButtonWithIcon("Copy raw data", theme.ContentCopyIcon(), func() {
 		fyne.CurrentApp().Clipboard().SetContent(e.Data)
 	})
-	content := container.NewBorder(meta, container.NewHBox(cp), nil, nil, container.NewVScroll(body))
+	content := container.NewBorder(meta, container.NewHBox(cpAll, cpRaw), nil, nil, body)
 	d := dialog.NewCustom(e.Type+" from "+e.Feed, "Close", content, l.win)
-	d.Resize(fyne.NewSize(620, 460))
+	d.Resize(fyne.NewSize(900, 560))
 	d.Show()
+}
+
+// formatBytes says how big data is, e.g. "812 bytes", "62.1 KB".
+func formatBytes(n int) string {
+	if n < 1000 {
+		return Plural(n, "byte")
+	}
+	return fmt.Sprintf("%.1f KB", float64(n)/1000)
 }
 
 func orDash(s string) string {
