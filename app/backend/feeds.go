@@ -70,12 +70,13 @@ func NewFeeds(ctx context.Context, o FeedsOptions) *Feeds {
 		client: &http.Client{}, now: time.Now}
 }
 
-// Load starts the user's saved feeds (without saving them again).
+// Load starts the user's saved feeds (without saving them again). A token saved inside an
+// older feed's URL moves to its token field (model.FeedConfig.Normalize).
 func (f *Feeds) Load(cfgs []model.FeedConfig) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, c := range cfgs {
-		fd := &feed{cfg: c}
+		fd := &feed{cfg: c.Normalize()}
 		f.feeds = append(f.feeds, fd)
 		f.startLocked(fd)
 	}
@@ -127,6 +128,7 @@ func (f *Feeds) configsLocked() []model.FeedConfig {
 // PutFeed implements ui.FeedManager: it adds a feed (oldName "") or replaces one, and
 // restarts its subscription.
 func (f *Feeds) PutFeed(oldName string, cfg model.FeedConfig) error {
+	cfg = cfg.Normalize()
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
@@ -244,7 +246,7 @@ func (f *Feeds) startLocked(fd *feed) {
 		defer close(fd.done)
 		for ev, err := range c.Events(ctx) {
 			if err != nil {
-				f.update(fd, func(st *model.FeedStatus) { st.Phase, st.Err = model.PhaseFailed, err.Error() })
+				f.update(fd, func(st *model.FeedStatus) { st.Phase, st.Err = model.PhaseFailed, model.Redact(err.Error()) })
 				return
 			}
 			now := f.now()
@@ -265,7 +267,7 @@ func (f *Feeds) setState(fd *feed, s sseclient.State) {
 	f.update(fd, func(st *model.FeedStatus) {
 		st.Err = ""
 		if s.Err != nil && !errors.Is(s.Err, context.Canceled) {
-			st.Err = s.Err.Error()
+			st.Err = model.Redact(s.Err.Error()) // errors may quote the URL
 		}
 		switch s.Phase {
 		case sseclient.Connecting:

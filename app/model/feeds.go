@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/textproto"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -42,8 +43,13 @@ func (f FeedConfig) Validate() error {
 	return nil
 }
 
-// EventsURL returns the /events URL with the channels as query parameters. A URL that
-// already names a path other than "/" is kept as it is (a non-Herald SSE endpoint).
+// AllChannels is the pattern for every channel the subscriber may read; a Herald feed with
+// no channels set follows it (the hub alone would pick only "default").
+const AllChannels = "*"
+
+// EventsURL returns the /events URL with the channels as query parameters (every channel
+// when none is set). A URL that already names a path other than "/" is kept as it is (a
+// non-Herald SSE endpoint).
 func (f FeedConfig) EventsURL() string {
 	u, err := url.Parse(strings.TrimSpace(f.URL))
 	if err != nil {
@@ -52,16 +58,67 @@ func (f FeedConfig) EventsURL() string {
 	if u.Path == "" || u.Path == "/" {
 		u.Path = "/events"
 	}
-	if u.Path == "/events" && len(f.Channels) > 0 {
+	if u.Path == "/events" {
+		chans := f.Channels
+		if len(chans) == 0 {
+			chans = []string{AllChannels}
+		}
 		q := u.Query()
 		q.Del("channel")
-		for _, c := range f.Channels {
+		for _, c := range chans {
 			q.Add("channel", c)
 		}
 		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }
+
+// Normalize reads what a pasted address carries into its own fields: a missing scheme
+// becomes http://, a `token` query parameter (an invite link) moves into Token, and
+// `channel` parameters into Channels, when those are empty. The URL keeps neither, so the
+// token is never stored in, shown with or logged as part of the address. A Herald hub's
+// dashboard or /events address becomes the hub's base address.
+func (f FeedConfig) Normalize() FeedConfig {
+	raw := strings.TrimSpace(f.URL)
+	if raw == "" {
+		return f
+	}
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return f
+	}
+	q := u.Query()
+	if tok := q.Get("token"); tok != "" && strings.TrimSpace(f.Token) == "" {
+		f.Token = tok
+	}
+	if q.Has("token") {
+		q.Del("token")
+	}
+	herald := u.Path == "" || u.Path == "/" || u.Path == "/events"
+	if herald {
+		if len(f.Channels) == 0 {
+			for _, c := range q["channel"] {
+				f.Channels = append(f.Channels, ParseChannels(c)...)
+			}
+		}
+		q.Del("channel")
+		q.Del("lastEventId")
+		u.Path = ""
+	}
+	u.RawQuery = q.Encode()
+	u.Fragment = ""
+	f.URL = u.String()
+	return f
+}
+
+// tokenInText finds a token passed in a query string or a bearer header inside a message.
+var tokenInText = regexp.MustCompile(`(?i)(token=|access_token=|bearer\s+)[^\s&"']+`)
+
+// Redact hides tokens in a message meant for a person (an error that quotes a URL, say).
+func Redact(s string) string { return tokenInText.ReplaceAllString(s, "${1}…") }
 
 // ParseHeaders reads "Name: value" lines (blank lines ignored).
 func ParseHeaders(text string) (map[string]string, error) {

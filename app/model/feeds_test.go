@@ -39,6 +39,52 @@ func TestEventsURL(t *testing.T) {
 			t.Errorf("EventsURL(%q) = %q, want %q", tt.url, got, tt.want)
 		}
 	}
+	// No channels: every channel, not the hub's "default" alone.
+	if got := (FeedConfig{URL: "http://h:1"}).EventsURL(); got != "http://h:1/events?channel=%2A" {
+		t.Errorf("EventsURL without channels = %q, want channel=*", got)
+	}
+}
+
+// TestFeedNormalize: what people paste (an invite link, the dashboard address, host:port,
+// an /events URL with channels) becomes a base URL, a token and channels.
+func TestFeedNormalize(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       FeedConfig
+		url, tok string
+		chans    string
+	}{
+		{"invite link", FeedConfig{URL: " http://192.168.1.5:7878/?token=eyJ.abc.def "}, "http://192.168.1.5:7878", "eyJ.abc.def", ""},
+		{"typed token wins", FeedConfig{URL: "http://h:1/?token=fromlink", Token: "typed"}, "http://h:1", "typed", ""},
+		{"host and port", FeedConfig{URL: "192.168.1.5:7878"}, "http://192.168.1.5:7878", "", ""},
+		{"events url with channels", FeedConfig{URL: "http://h:1/events?channel=a&channel=b,c&token=t"}, "http://h:1", "t", "a b c"},
+		{"channels field wins", FeedConfig{URL: "http://h:1/events?channel=a", Channels: []string{"x"}}, "http://h:1", "", "x"},
+		{"other endpoint keeps its query", FeedConfig{URL: "https://ci.example/stream?project=7&token=s"}, "https://ci.example/stream?project=7", "s", ""},
+		{"plain base", FeedConfig{URL: "https://hub.example"}, "https://hub.example", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.in.Normalize()
+			if got.URL != tt.url || got.Token != tt.tok || strings.Join(got.Channels, " ") != tt.chans {
+				t.Errorf("got url %q token %q channels %q, want %q %q %q", got.URL, got.Token, got.Channels, tt.url, tt.tok, tt.chans)
+			}
+			if strings.Contains(got.EventsURL(), "token") {
+				t.Errorf("the events URL %q still carries the token", got.EventsURL())
+			}
+		})
+	}
+}
+
+func TestRedact(t *testing.T) {
+	for in, want := range map[string]string{
+		`Get "http://h:1/events?channel=x&token=eyJ.a.b": dial tcp: refused`: `Get "http://h:1/events?channel=x&token=…": dial tcp: refused`,
+		"401: Authorization: Bearer abc.def":                                 "401: Authorization: Bearer …",
+		"no secrets here":                                                    "no secrets here",
+	} {
+		if got := Redact(in); got != want {
+			t.Errorf("Redact(%q) = %q, want %q", in, got, want)
+		}
+	}
 }
 
 func TestHeadersRoundTrip(t *testing.T) {

@@ -205,11 +205,12 @@ func NewFeedForm(cfg model.FeedConfig) *FeedForm {
 	f.Name.SetText(cfg.Name)
 	f.Name.SetPlaceHolder("CI server")
 	f.URL.SetText(cfg.URL)
-	f.URL.SetPlaceHolder("http://192.168.1.20:7878")
+	f.URL.SetPlaceHolder("http://192.168.1.20:7878 or a teammate's invite link")
+	f.URL.OnChanged = func(string) { f.takeFromURL() }
 	f.Token.SetText(cfg.Token)
 	f.Token.SetPlaceHolder("optional bearer token")
 	f.Channels.SetText(strings.Join(cfg.Channels, ", "))
-	f.Channels.SetPlaceHolder("default   (e.g. stocks.*, alerts)")
+	f.Channels.SetPlaceHolder("all channels (*)   or e.g. stocks.*, alerts")
 	f.Headers.SetText(model.FormatHeaders(cfg.Headers))
 	f.Headers.SetPlaceHolder("X-Api-Key: …")
 	f.Headers.SetMinRowsVisible(2)
@@ -217,6 +218,22 @@ func NewFeedForm(cfg model.FeedConfig) *FeedForm {
 	f.Err.Importance = widget.DangerImportance
 	f.Err.Wrapping = fyne.TextWrapWord
 	return f
+}
+
+// takeFromURL moves what a pasted invite link or /events address carries (a token,
+// channels) out of the URL into their own fields, so the token is never kept in the URL.
+func (f *FeedForm) takeFromURL() {
+	raw := f.URL.Text
+	if !strings.Contains(raw, "?") {
+		return
+	}
+	n := model.FeedConfig{URL: raw, Token: strings.TrimSpace(f.Token.Text), Channels: model.ParseChannels(f.Channels.Text)}.Normalize()
+	if n.URL == strings.TrimSpace(raw) {
+		return
+	}
+	f.URL.SetText(n.URL) // calls takeFromURL again: nothing left to take
+	f.Token.SetText(n.Token)
+	f.Channels.SetText(strings.Join(n.Channels, ", "))
 }
 
 // Config reads the form; the error says which field is wrong and how to fix it.
@@ -229,7 +246,7 @@ func (f *FeedForm) Config() (model.FeedConfig, error) {
 		Name: strings.TrimSpace(f.Name.Text), URL: strings.TrimSpace(f.URL.Text),
 		Token: strings.TrimSpace(f.Token.Text), Channels: model.ParseChannels(f.Channels.Text),
 		Enabled: f.Enabled.Checked,
-	}
+	}.Normalize()
 	if len(h) > 0 {
 		cfg.Headers = h
 	}

@@ -35,13 +35,15 @@ type HubPanel struct {
 	OnApplied func(error)
 
 	busy    bool           // a restart runs in the background (UI goroutine only)
+	after   func(error)    // one-shot: told when the running restart is done (UI goroutine)
 	pending sync.WaitGroup // the background restart, for Wait
 
 	state, counts *widget.Label
 	urls          *fyne.Container
 	qr            *canvas.Image
 	shownURLs     string
-	lastInvite    *widget.Button // the open invite dialog's button, for tests
+	lastInvite    *widget.Button  // the open invite dialog's button, for tests
+	lastWarn      *fyne.Container // the open invite dialog's "sharing is off" notice, for tests
 }
 
 // NewHubPanel returns the hub panel; call Refresh every second or so for live counts.
@@ -153,6 +155,10 @@ func (p *HubPanel) restart(s model.HubSettings) {
 				p.Err.SetText(err.Error())
 			}
 			p.Refresh()
+			if after := p.after; after != nil {
+				p.after = nil
+				after(err)
+			}
 			if p.OnApplied != nil {
 				p.OnApplied(err)
 			}
@@ -193,10 +199,11 @@ func (p *HubPanel) Refresh() {
 	p.shownURLs = key
 	p.urls.RemoveAll()
 	if st.Running && !p.hub.HubSettings().LAN {
-		tip := widget.NewLabel("Only this computer can connect. Turn on local network sharing to let teammates in.")
-		tip.Importance = widget.LowImportance
+		tip := widget.NewLabel("Only this computer can connect: the address and QR code below work here alone. Turn on local network sharing to let teammates in.")
+		tip.Importance = widget.WarningImportance
 		tip.Wrapping = fyne.TextWrapWord
 		p.urls.Add(tip)
+		p.urls.Add(container.NewHBox(p.shareButton(nil)))
 	}
 	for _, u := range st.URLs {
 		u := u
@@ -236,6 +243,36 @@ func (p *HubPanel) showQR(u string) {
 	p.qr.Refresh()
 }
 
+// ShareOnLAN turns local network sharing on (the hub restarts in the background); then, when
+// set, done is told the result. It reports whether a restart started.
+func (p *HubPanel) ShareOnLAN(done func(error)) bool {
+	s, err := p.Settings()
+	if err != nil {
+		p.Err.SetText(err.Error())
+		return false
+	}
+	s.LAN = true
+	if p.busy {
+		return false
+	}
+	p.load(s)
+	p.after = done
+	p.restart(s)
+	return true
+}
+
+// shareButton offers to turn sharing on wherever a loopback-only address is shown.
+func (p *HubPanel) shareButton(done func(error)) *widget.Button {
+	b := widget.NewButtonWithIcon("Turn on sharing", theme.ComputerIcon(), nil)
+	b.Importance = widget.HighImportance
+	b.OnTapped = func() {
+		if p.ShareOnLAN(done) {
+			b.Disable()
+		}
+	}
+	return b
+}
+
 // Invite mints a link; exposed for tests.
 func (p *HubPanel) Invite(publish, subscribe string, ttl time.Duration) (string, error) {
 	return p.hub.Invite(model.ParseChannels(publish), model.ParseChannels(subscribe), ttl)
@@ -265,6 +302,27 @@ func (p *HubPanel) inviteDialog() {
 	mint := widget.NewButtonWithIcon("Create link", theme.MailSendIcon(), nil)
 	mint.Importance = widget.HighImportance
 	var content *fyne.Container
+	// Without LAN sharing the link can only name 127.0.0.1: say so, and offer the fix
+	// (the link is made again once the hub listens on the network).
+	local := widget.NewLabel("Local network sharing is off, so the link and QR code point at 127.0.0.1 and work only on this computer.")
+	local.Importance = widget.WarningImportance
+	local.Wrapping = fyne.TextWrapWord
+	var warn *fyne.Container
+	warn = container.NewVBox(local, container.NewHBox(p.shareButton(func(err error) {
+		if err != nil {
+			errL.SetText(err.Error())
+			return
+		}
+		warn.Hide()
+		if result.Visible() {
+			mint.OnTapped()
+		}
+		content.Refresh()
+	})))
+	if p.hub.HubSettings().LAN {
+		warn.Hide()
+	}
+	p.lastWarn = warn
 	mint.OnTapped = func() {
 		d, _ := time.ParseDuration(ttl.Selected)
 		l, err := p.Invite(pub.Text, sub.Text, d)
@@ -282,7 +340,7 @@ func (p *HubPanel) inviteDialog() {
 		content.Refresh() // lay the parent out again now that the link has room
 	}
 	form := widget.NewForm(widget.NewFormItem("May publish to", pub), widget.NewFormItem("May read", sub), widget.NewFormItem("Valid for", ttl))
-	content = container.NewVBox(intro, form, container.NewHBox(layout.NewSpacer(), mint), errL, result)
+	content = container.NewVBox(intro, form, warn, container.NewHBox(layout.NewSpacer(), mint), errL, result)
 	d := dialog.NewCustom("Invite a teammate", "Close", content, p.win)
 	d.Resize(fyne.NewSize(560, 600))
 	d.Show()

@@ -275,7 +275,7 @@ func TestHubPanel(t *testing.T) {
 	w := test.NewTempWindow(t, widget.NewLabel(""))
 	p := NewHubPanel(hub, w)
 	w.SetContent(p.Object())
-	if p.Port.Text != "7878" || !p.Demo.Checked || len(p.urls.Objects) != 3 || p.qr.Resource == nil {
+	if p.Port.Text != "7878" || !p.Demo.Checked || len(p.urls.Objects) != 4 || p.qr.Resource == nil { // the tip, its "Turn on sharing" and 2 URLs
 		t.Fatalf("panel shows port %q demo %v, %d URLs, qr %v", p.Port.Text, p.Demo.Checked, len(p.urls.Objects), p.qr.Resource)
 	}
 	if !strings.Contains(p.counts.Text, "3 connections · 2 channels") {
