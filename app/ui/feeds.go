@@ -25,6 +25,9 @@ type FeedsPanel struct {
 	root  fyne.CanvasObject
 	empty *widget.Label
 	now   func() time.Time
+	// lan and lanBox hold "Hubs on your network" (discovered.go).
+	lan    *lanSection
+	lanBox *fyne.Container
 }
 
 // NewFeedsPanel returns the feeds panel; call Refresh to update the states.
@@ -49,7 +52,8 @@ func NewFeedsPanel(mgr FeedManager, win fyne.Window) *FeedsPanel {
 	p.empty.Importance = widget.LowImportance
 	head := container.NewBorder(nil, nil, container.NewVBox(title, hint), container.NewVBox(add))
 	p.empty.Alignment = fyne.TextAlignCenter
-	p.root = container.NewBorder(head, nil, nil, nil, container.NewStack(p.list, container.NewCenter(p.empty)))
+	p.lanBox = container.NewVBox()
+	p.root = container.NewBorder(head, p.lanBox, nil, nil, container.NewStack(p.list, container.NewCenter(p.empty)))
 	p.Refresh()
 	return p
 }
@@ -72,6 +76,7 @@ func (p *FeedsPanel) Refresh() {
 	} else {
 		p.empty.Show()
 	}
+	p.refreshLAN()
 }
 
 // Row returns the texts shown for feed i (name, state, counters), for tests.
