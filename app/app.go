@@ -33,6 +33,7 @@ type options struct {
 	theme     string // light or dark, overriding the saved choice for this run
 	tab       string // open this tab
 	key       string // hub key (default: the one in the config folder)
+	discovery bool   // announce the shared hub on the LAN and list the hubs found there
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -45,6 +46,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.theme, "theme", os.Getenv("HERALD_THEME"), "light or dark for this run (env HERALD_THEME)")
 	fs.StringVar(&o.tab, "tab", os.Getenv("HERALD_TAB"), "tab to open: Live, Feeds, Hub, Broadcast or Settings (env HERALD_TAB)")
 	fs.StringVar(&o.key, "key", os.Getenv("HERALD_KEY"), "hub key (env HERALD_KEY; default: made once and kept in the config folder)")
+	fs.BoolVar(&o.discovery, "discovery", os.Getenv("HERALD_DISCOVERY") != "false", "announce the hub on the LAN while shared and list the hubs found there (mDNS); false turns both off (env HERALD_DISCOVERY=false)")
 	if len(args) > 0 && args[0] == "gui" {
 		args = args[1:]
 	}

@@ -93,12 +93,17 @@ func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slo
 	})
 	d.feeds.Load(s.Feeds)
 	d.hub = &backend.Hub{Key: key, Logger: log, RunDemo: runDemo(log), OnChange: d.hubChanged}
+	showLAN := func() {}
+	if o.discovery {
+		showLAN = d.startDiscovery() // lan.go
+	}
 
 	// The hub starts before the panels are built, so they show its real state.
 	if err := d.hub.ApplyHub(s.Hub); err != nil {
 		log.Error("hub", "err", err)
 	}
 	d.buildWindow(s)
+	showLAN()
 	d.setupTray()
 	d.wg.Add(2)
 	go func() { defer d.wg.Done(); d.batch.Run(ctx, batchInterval, d.deliver) }()

@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/heraldhq/herald/discovery"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/auth"
 	"github.com/heraldhq/herald/server/demo"
@@ -43,6 +44,8 @@ type serveFlags struct {
 	cfg                                   server.Config
 	redisMaxLen                           int64
 	sec                                   securityFlags // serve_security.go
+	advertise                             bool
+	advertiseName                         string
 }
 
 func (o *serveFlags) flagSet() *flag.FlagSet {
@@ -73,6 +76,8 @@ func (o *serveFlags) flagSet() *flag.FlagSet {
 	fs.DurationVar(&o.shutdownWait, "shutdown-timeout", 10*time.Second, "time graceful shutdown waits for streams to drain")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log `format`: text or json")
+	fs.BoolVar(&o.advertise, "advertise", true, "announce the hub on the local network (DNS-SD _herald._tcp over mDNS, for herald discover and the desktop app) when --addr is not a loopback address")
+	fs.StringVar(&o.advertiseName, "advertise-name", defaultHubName(), "`name` the hub is announced under")
 	o.sec.register(fs)
 	return fs
 }
@@ -156,6 +161,9 @@ func serve(ctx context.Context, env *Env, o *serveFlags, log *slog.Logger) error
 			NotificationInterval: o.noteEvery, MetricsInterval: o.metricsEvery, Logger: log,
 		})
 	}
+	if o.advertise {
+		cfg.Advertise = &discovery.Service{Name: o.advertiseName, Version: Version}
+	}
 	n, err := node.Start(ctx, cfg)
 	if err != nil {
 		return flagHint(err)
@@ -167,6 +175,16 @@ func serve(ctx context.Context, env *Env, o *serveFlags, log *slog.Logger) error
 	log.Info("hub started", "addr", n.Addr().String(), "history", n.Hub().Stats().History.MaxEvents, "demo", o.demo, "redis", o.redis != "")
 	<-n.Done()
 	return n.Err()
+}
+
+// defaultHubName is "herald on HOST", the name a hub is announced under unless told.
+func defaultHubName() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "herald"
+	}
+	h, _, _ = strings.Cut(h, ".")
+	return "herald on " + h
 }
 
 // flagHint adds to a library error the flag that fixes it.

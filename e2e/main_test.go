@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/internal/netns"
 )
 
 // binDir holds bin/herald (desktop) and bin/herald-nogui (headless), built once by TestMain
@@ -30,6 +32,17 @@ func TestMain(m *testing.M) {
 		_, file, _, _ := runtime.Caller(0)
 		binDir = filepath.Join(filepath.Dir(file), "..", "bin")
 	}
+	if netns.Child() {
+		// A test re-run inside its own network namespace (netns.Isolate): the parent built the
+		// binaries, and announcing or browsing the LAN is safe here.
+		os.Unsetenv("HERALD_ADVERTISE")
+		os.Unsetenv("HERALD_DISCOVERY")
+		os.Exit(m.Run())
+	}
+	// Everywhere else no process a test starts may announce or browse on the machine's
+	// real network (mDNS): hubs on 0.0.0.0 stay quiet, the app does not browse.
+	os.Setenv("HERALD_ADVERTISE", "false")
+	os.Setenv("HERALD_DISCOVERY", "false")
 	root := filepath.Join(binDir, "..")
 	for _, b := range []struct{ out, tags, cgo string }{
 		{"herald", "", "1"},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/app/model"
+	"github.com/heraldhq/herald/discovery"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/auth"
 	"github.com/heraldhq/herald/server/guard"
@@ -30,6 +31,9 @@ type Hub struct {
 	// OnChange is told after every start or stop (to re-point the own feed, say).
 	OnChange func()
 	Logger   *slog.Logger
+	// Advertise, when set, announces the hub on the local network (its Name and Version)
+	// while it is shared on the LAN; nil never does (tests). See node.Config.Advertise.
+	Advertise *discovery.Service
 
 	// applyMu serialises ApplyHub and Stop; it is held while the old hub shuts down (up to
 	// a few seconds), mu only for moments, so the window's status reads never wait on it.
@@ -104,6 +108,16 @@ func (h *Hub) LocalURL() string {
 	return "http://127.0.0.1:" + strconv.Itoa(h.run.Port())
 }
 
+// AdvertisedName returns the name the hub is announced under on the LAN, "" when it is not.
+func (h *Hub) AdvertisedName() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.run == nil {
+		return ""
+	}
+	return h.run.AdvertisedName()
+}
+
 // start listens and serves a hub with settings s (and its demo). Shared on the LAN the
 // app's hub faces the same browsers and scripts as a server, so it gets the guard's
 // default CORS rules and rate limits.
@@ -115,7 +129,7 @@ func (h *Hub) start(s model.HubSettings) (*node.Node, error) {
 	cfg := node.Config{
 		Addr: net.JoinHostPort(host, strconv.Itoa(s.Port)), Key: h.Key, Logger: h.Logger,
 		Guard: guard.DefaultConfig(nil), Redis: redisbroker.Options{URL: s.RedisURL},
-		ShutdownTimeout: 3 * time.Second,
+		ShutdownTimeout: 3 * time.Second, Advertise: h.Advertise,
 	}
 	if s.Demo {
 		cfg.Demo = h.RunDemo

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/heraldhq/herald/discovery"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/auth"
 	"github.com/heraldhq/herald/server/demo"
@@ -50,6 +51,11 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// Logger receives the node's logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Advertise, when set and the node listens on a non-loopback address, announces the
+	// node on the local network by DNS-SD over mDNS (package discovery) with its Name and
+	// Version; Start fills in the port, the scheme and whether subscribing needs a token.
+	// The node says goodbye when it stops. Failing to advertise is logged, not fatal.
+	Advertise *discovery.Service
 }
 
 // ErrShortKey is returned by Start for a key shorter than auth.MinKeyLen.
@@ -87,6 +93,8 @@ type Node struct {
 	tls   bool
 	log   *slog.Logger
 	wait  time.Duration
+
+	adv *discovery.Advertiser // nil when not advertising
 
 	stopDemo context.CancelFunc
 	demoDone chan struct{}
@@ -174,8 +182,38 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 			cfg.Demo(dctx, hub)
 		}()
 	}
+	n.advertise(cfg)
 	go n.watch(ctx)
 	return n, nil
+}
+
+// advertise starts announcing the node when cfg asks for it and it is reachable from the LAN.
+func (n *Node) advertise(cfg Config) {
+	if cfg.Advertise == nil || n.addr.IP.IsLoopback() {
+		return
+	}
+	svc := *cfg.Advertise
+	svc.Port, svc.Scheme = n.addr.Port, "http"
+	if n.tls {
+		svc.Scheme = "https"
+	}
+	svc.TokenRequired = cfg.Access.Private || len(cfg.Access.Public) > 0
+	adv, err := discovery.Advertise(svc, discovery.Options{Logger: n.log})
+	if err != nil {
+		n.log.Warn("not advertising the hub on the local network", "err", err)
+		return
+	}
+	n.adv = adv
+	n.log.Info("advertising the hub on the local network", "service", discovery.ServiceType, "name", svc.Name)
+}
+
+// AdvertisedName returns the name the node is advertised under on the local network ("" when
+// it is not); it differs from Config.Advertise.Name after a conflict with another hub.
+func (n *Node) AdvertisedName() string {
+	if n.adv == nil {
+		return ""
+	}
+	return n.adv.Name()
 }
 
 // Demo returns a Config.Demo that runs the demo simulators with opts (reporting the hub's
@@ -222,6 +260,9 @@ func (n *Node) stop(ctx context.Context, why error) {
 	n.once.Do(func() {
 		defer close(n.done)
 		n.log.Info("shutting down: telling streams, then closing")
+		if n.adv != nil {
+			_ = n.adv.Close() // goodbye first: browsers drop the hub before it stops answering
+		}
 		if n.stopDemo != nil {
 			n.stopDemo()
 			<-n.demoDone
