@@ -51,16 +51,21 @@ type subscribeOptions struct {
 	timeout     time.Duration
 	maxLine     sizeFlag
 	maxEvent    sizeFlag
+	method      string
+	data        string
+	dataFile    string
 }
 
 const subscribeUsage = `Usage: herald subscribe [--json] [-H 'Name: value']... [--token T] [--last-event-id ID] [--max N] [--timeout D]
-       [--max-line SIZE] [--max-event SIZE] URL
+       [--max-line SIZE] [--max-event SIZE] [-X METHOD] [-d DATA | --data-file FILE] URL
 
 Prints the events of the Server-Sent Events stream at URL as they arrive, and reconnects by
 itself (sending Last-Event-ID, honouring the server's retry, backing off while it is away).
 Plain output is itself an event stream (event:, id:, data: lines and a blank line per event);
 --json prints one JSON object per event and line: {"event": ..., "data": ..., "id": ...}.
-Connection states and errors go to stderr. --max counts the stream's own events, not the
+-d/--data-file send a request body (a POST unless -X says otherwise), again on every
+reconnect, as APIs that stream an answer to a POST want. Connection states and errors go to
+stderr. --max counts the stream's own events, not the
 hub's control events (herald.connected, herald.gap, ...), which are printed all the same.
 
 Exit status: 0 after --max events, --timeout, SIGINT/SIGTERM or an HTTP 204 from the server;
@@ -92,6 +97,13 @@ func parseSubscribe(args []string, stderr io.Writer) (*subscribeOptions, error) 
 	fs.DurationVar(&o.timeout, "timeout", 0, "exit after this long, e.g. 30s or 5m (0: no limit)")
 	fs.Var(&o.maxLine, "max-line", "largest field value (one data: line) in `SIZE`, e.g. 32MiB (default 16MiB)")
 	fs.Var(&o.maxEvent, "max-event", "largest event data in `SIZE`, e.g. 256MiB (default 64MiB)")
+	for _, name := range []string{"X", "method"} {
+		fs.StringVar(&o.method, name, "", "request `METHOD` (default GET, or POST with a body)")
+	}
+	for _, name := range []string{"d", "data"} {
+		fs.StringVar(&o.data, name, "", "request body `DATA`, sent on every (re)connect; set its Content-Type with -H")
+	}
+	fs.StringVar(&o.dataFile, "data-file", "", "request body read from `FILE` ('-' for stdin)")
 
 	var urls []string
 	for rest := args; ; {
@@ -113,6 +125,10 @@ func parseSubscribe(args []string, stderr io.Writer) (*subscribeOptions, error) 
 		return nil, fmt.Errorf("--max must be 0 (no limit) or more, not %d", o.max)
 	case o.timeout < 0:
 		return nil, fmt.Errorf("--timeout must be 0 (no limit) or more, not %v", o.timeout)
+	case o.data != "" && o.dataFile != "":
+		return nil, errors.New("give the body once: --data or --data-file, not both")
+	case o.method != "" && !validMethod(o.method):
+		return nil, fmt.Errorf("%q is not an HTTP method; use one such as GET, POST or REPORT", o.method)
 	}
 	u, err := url.Parse(urls[0])
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -142,8 +158,15 @@ func runSubscribe(env *Env, args []string) int {
 		defer cancel()
 	}
 
+	body, err := o.body(env.Stdin)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "herald subscribe: %v\n", err)
+		return 2
+	}
 	c := &sseclient.Client{
 		URL:          o.url,
+		Method:       strings.ToUpper(o.method),
+		Body:         body,
 		Header:       o.header.h,
 		Token:        o.token,
 		LastEventID:  o.lastEventID,
@@ -175,6 +198,37 @@ func runSubscribe(env *Env, args []string) int {
 		}
 	}
 	return 0
+}
+
+// body returns the request body the flags ask for, nil when none.
+func (o *subscribeOptions) body(stdin io.Reader) ([]byte, error) {
+	switch {
+	case o.data != "":
+		return []byte(o.data), nil
+	case o.dataFile == "-":
+		b, err := io.ReadAll(stdin)
+		if err != nil {
+			return nil, fmt.Errorf("reading the body from stdin: %w", err)
+		}
+		return b, nil
+	case o.dataFile != "":
+		b, err := os.ReadFile(o.dataFile)
+		if err != nil {
+			return nil, fmt.Errorf("--data-file: %w", err)
+		}
+		return b, nil
+	}
+	return nil, nil
+}
+
+// validMethod reports whether m is an HTTP token (RFC 9110), as a method must be.
+func validMethod(m string) bool {
+	for _, r := range m {
+		if r > 0x7e || r <= ' ' || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return false
+		}
+	}
+	return m != ""
 }
 
 // eventWriter prints events in the plain or the JSON format.

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -277,4 +279,76 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestSubscribeRequestBody checks -X, -d and --data-file: the method and body reach the
+// server on the first connection and again on the reconnect.
+func TestSubscribeRequestBody(t *testing.T) {
+	file := t.TempDir() + "/body.json"
+	if err := os.WriteFile(file, []byte(`{"from":"file"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name       string
+		args       []string
+		stdin      string
+		wantMethod string
+		wantBody   string
+	}{
+		{"data is a POST", []string{"-d", `{"q":1}`}, "", "POST", `{"q":1}`},
+		{"method and data", []string{"-X", "report", "--data", "x=1"}, "", "REPORT", "x=1"},
+		{"data file", []string{"--data-file", file}, "", "POST", `{"from":"file"}`},
+		{"data from stdin", []string{"--data-file", "-"}, "from stdin", "POST", "from stdin"},
+		{"method alone", []string{"--method", "PUT"}, "", "PUT", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			type seen struct{ method, body, ctype string }
+			var mu sync.Mutex
+			var reqs []seen
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				mu.Lock()
+				reqs = append(reqs, seen{r.Method, string(b), r.Header.Get("Content-Type")})
+				n := len(reqs)
+				mu.Unlock()
+				if n > 2 {
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+				w.Header().Set("Content-Type", "text/event-stream")
+				fmt.Fprint(w, "retry: 1\ndata: x\n\n")
+			}))
+			defer srv.Close()
+			var out, errb bytes.Buffer
+			args := append([]string{"subscribe", "-H", "Content-Type: application/json"}, c.args...)
+			code := Run(append(args, srv.URL), strings.NewReader(c.stdin), &out, &errb)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(reqs) != 3 {
+				t.Fatalf("%d requests, want 3", len(reqs))
+			}
+			for i, r := range reqs {
+				if r.method != c.wantMethod || r.body != c.wantBody || r.ctype != "application/json" {
+					t.Errorf("request %d: %+v, want %s %q", i, r, c.wantMethod, c.wantBody)
+				}
+			}
+		})
+	}
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-d", "a", "--data-file", file}, "not both"},
+		{[]string{"-X", "GE T"}, "not an HTTP method"},
+		{[]string{"--data-file", "/nonexistent/body"}, "--data-file"},
+	} {
+		code, _, errOut := runSub(append(bad.args, "http://127.0.0.1:1/")...)
+		if code != 2 || !strings.Contains(errOut, bad.want) {
+			t.Errorf("%v: exit %d, stderr %s; want 2 and %q", bad.args, code, errOut, bad.want)
+		}
+	}
 }
