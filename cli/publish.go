@@ -1,7 +1,7 @@
 package cli
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/wire"
 )
 
 func init() {
@@ -102,59 +103,27 @@ func publish(o *publishFlags, data string) (string, error) {
 			return "", err
 		}
 	}
-	msg := map[string]any{"channel": o.channel, "data": data}
+	msg := wire.PublishRequest{Channel: o.channel, Event: o.event, Key: o.id, Data: wire.Text(data), Retry: o.retry}
 	if o.json {
 		if !json.Valid([]byte(data)) {
 			return "", errors.New("--json: DATA is not valid JSON (leave out --json to send it as text)")
 		}
-		msg["data"] = json.RawMessage(data)
+		msg.Data = json.RawMessage(data)
 	}
-	if o.event != "" {
-		msg["event"] = o.event
-	}
-	if o.id != "" {
-		msg["id"] = o.id
-	}
-	if o.retry != 0 {
-		msg["retry"] = o.retry
-	}
-	body, err := json.Marshal(msg)
-	if err != nil {
+	p := wire.Publisher{URL: o.url, Token: o.token, HTTPClient: &http.Client{Timeout: o.timeout}}
+	r, err := p.Publish(context.Background(), msg)
+	var ue *wire.UnreachableError
+	switch {
+	case errors.Is(err, wire.ErrBadURL):
+		return "", fmt.Errorf("--url %q is not a hub URL; use the form http://HOST:PORT", o.url)
+	case errors.As(err, &ue) && local:
+		return "", fmt.Errorf("%v (is 'herald serve' running on this machine? otherwise pass --url)", err)
+	case errors.Is(err, wire.ErrNotHerald):
+		return "", fmt.Errorf("%v (check --url)", err)
+	case err != nil:
 		return "", err
 	}
-	u.Path = strings.TrimSuffix(u.Path, "/") + "/publish"
-	req, err := http.NewRequest(http.MethodPost, u.String(), bytes.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if o.token != "" {
-		req.Header.Set("Authorization", "Bearer "+o.token)
-	}
-	resp, err := (&http.Client{Timeout: o.timeout}).Do(req)
-	if err != nil {
-		if local {
-			return "", fmt.Errorf("%v (is 'herald serve' running on this machine? otherwise pass --url)", err)
-		}
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	var answer struct {
-		ID    string `json:"id"`
-		Error string `json:"error"`
-	}
-	jerr := json.Unmarshal(b, &answer)
-	if resp.StatusCode != http.StatusOK {
-		if jerr == nil && answer.Error != "" {
-			return "", fmt.Errorf("the hub answered %s: %s", resp.Status, answer.Error)
-		}
-		return "", fmt.Errorf("the hub answered %s: %.200s", resp.Status, strings.TrimSpace(string(b)))
-	}
-	if jerr != nil || answer.ID == "" {
-		return "", fmt.Errorf("the answer from %s is not a Herald receipt (%.100s); is --url a Herald hub?", u.Host, b)
-	}
-	return answer.ID, nil
+	return r[0].ID, nil
 }
 
 // localKey reads the hub key of this machine without making one.

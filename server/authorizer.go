@@ -3,7 +3,8 @@ package server
 import (
 	"crypto/subtle"
 	"net/http"
-	"strings"
+
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // Authorizer decides who may publish to and subscribe to which channels. Errors may
@@ -20,8 +21,9 @@ type Authorizer interface {
 	AuthorizeSubscribe(r *http.Request, patterns []string) (allow func(channel string) bool, err error)
 }
 
-// keyAuthorizer is the default Authorizer: publishing needs the hub key as a bearer token
-// (Authorization: Bearer KEY, or ?token=KEY); subscribing is open.
+// keyAuthorizer is the default Authorizer: publishing needs the hub key as the request's
+// token (wire.Token: Authorization: Bearer KEY, ?token=KEY or the token cookie); subscribing
+// is open.
 type keyAuthorizer struct{ key string }
 
 // DefaultAuthorizer returns the Authorizer a hub uses when Config.Auth is nil: publish needs
@@ -29,7 +31,10 @@ type keyAuthorizer struct{ key string }
 func DefaultAuthorizer(key string) Authorizer { return keyAuthorizer{key: key} }
 
 func (a keyAuthorizer) AuthorizePublish(r *http.Request, channels []string) error {
-	tok := bearer(r)
+	tok, err := wire.Token(r)
+	if err != nil {
+		return errorf(http.StatusUnauthorized, err.Error())
+	}
 	if tok == "" {
 		return errorf(http.StatusUnauthorized, "publishing needs the hub key: send 'Authorization: Bearer <key>' (herald publish reads it from the config folder)")
 	}
@@ -41,16 +46,4 @@ func (a keyAuthorizer) AuthorizePublish(r *http.Request, channels []string) erro
 
 func (a keyAuthorizer) AuthorizeSubscribe(r *http.Request, patterns []string) (func(string) bool, error) {
 	return nil, nil
-}
-
-// bearer returns the token of an "Authorization: Bearer" header, or the "token" query value.
-func bearer(r *http.Request) string {
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, tok, ok := strings.Cut(h, " ")
-		if ok && strings.EqualFold(scheme, "Bearer") {
-			return strings.TrimSpace(tok)
-		}
-		return ""
-	}
-	return r.URL.Query().Get("token")
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // Broker stores published events in ONE global order and hands every stored event, in that
@@ -95,11 +97,9 @@ type Message struct {
 	Retry int `json:"retry,omitempty"`
 }
 
-// Receipt tells a publisher which id the hub gave its event.
-type Receipt struct {
-	ID      string `json:"id"`
-	Channel string `json:"channel"`
-}
+// Receipt tells a publisher which id the hub gave its event (the JSON POST /publish
+// answers).
+type Receipt = wire.Receipt
 
 // Event is a stored event: the message plus its assigned id. Brokers move Events; the hub
 // encodes each one to its SSE bytes once.

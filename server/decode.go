@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/heraldhq/herald/server/topic"
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // Longest event name and publisher key the hub accepts.
@@ -21,16 +22,6 @@ const (
 	maxEventNameLen = 128
 	maxKeyLen       = 256
 )
-
-// wireMessage is one event in a JSON publish body. Data is kept raw: a JSON string is the
-// data itself, any other JSON value is sent as its (compacted) JSON text.
-type wireMessage struct {
-	Channel string          `json:"channel"`
-	Event   string          `json:"event"`
-	ID      string          `json:"id"`
-	Data    json.RawMessage `json:"data"`
-	Retry   int             `json:"retry"`
-}
 
 // DecodePublish turns a POST /publish request into messages, checked and ready to publish.
 // contentType selects the form: application/json (or any +json type) is one JSON object, or
@@ -50,15 +41,15 @@ func DecodePublish(contentType string, query url.Values, body []byte, lim Limits
 	if err != nil {
 		return nil, false, err
 	}
-	def := Message{Channel: query.Get("channel"), Event: query.Get("event")}
+	def := Message{Channel: query.Get(wire.QueryChannel), Event: query.Get(wire.QueryEvent)}
 	if kind == "text" {
 		if len(body) == 0 {
 			return nil, false, errorf(http.StatusBadRequest, `the body is empty; send the event's data as text, or JSON {"channel":"...","data":...}`)
 		}
 		m := def
-		m.ID = query.Get("id")
+		m.ID = query.Get(wire.QueryKey)
 		m.Data = string(body)
-		if r := query.Get("retry"); r != "" {
+		if r := query.Get(wire.QueryRetry); r != "" {
 			n, err := strconv.Atoi(r)
 			if err != nil {
 				return nil, false, errorf(http.StatusBadRequest, fmt.Sprintf("query retry=%q is not a whole number of milliseconds", clip(r)))
@@ -71,30 +62,32 @@ func DecodePublish(contentType string, query url.Values, body []byte, lim Limits
 		return []Message{m}, false, nil
 	}
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	var wire []*wireMessage // pointers, so a JSON null is told apart from an object
+	// Data is kept raw: a JSON string is the data itself, any other JSON value is sent as
+	// its (compacted) JSON text.
+	var reqs []*wire.PublishRequest // pointers, so a JSON null is told apart from an object
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		batch = true
-		err = decodeStrict(body, &wire)
+		err = decodeStrict(body, &reqs)
 	} else {
-		var one *wireMessage
+		var one *wire.PublishRequest
 		err = decodeStrict(body, &one)
-		wire = []*wireMessage{one}
+		reqs = []*wire.PublishRequest{one}
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	if len(wire) == 0 {
+	if len(reqs) == 0 {
 		return nil, true, errorf(http.StatusBadRequest, "the batch is empty; send at least one event")
 	}
-	if lim.MaxBatch > 0 && len(wire) > lim.MaxBatch {
-		return nil, true, errorf(http.StatusRequestEntityTooLarge, fmt.Sprintf("the batch has %d events; the limit is %d per request", len(wire), lim.MaxBatch))
+	if lim.MaxBatch > 0 && len(reqs) > lim.MaxBatch {
+		return nil, true, errorf(http.StatusRequestEntityTooLarge, fmt.Sprintf("the batch has %d events; the limit is %d per request", len(reqs), lim.MaxBatch))
 	}
-	msgs = make([]Message, len(wire))
-	for i, w := range wire {
+	msgs = make([]Message, len(reqs))
+	for i, w := range reqs {
 		if w == nil {
 			return nil, batch, where(batch, i, errorf(http.StatusBadRequest, `the event is null; send an object {"channel":"...","data":...}`))
 		}
-		m := Message{Channel: w.Channel, Event: w.Event, ID: w.ID, Retry: w.Retry}
+		m := Message{Channel: w.Channel, Event: w.Event, ID: w.Key, Retry: w.Retry}
 		if m.Channel == "" {
 			m.Channel = def.Channel
 		}

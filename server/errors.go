@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // Error is an error with the HTTP status the hub answers it with. Errors from an
@@ -26,10 +26,10 @@ type Error struct {
 // Codes of a failed publish (503): whether the events may have been stored.
 const (
 	// CodeNotStored: nothing was stored; publish again (a new id is fine).
-	CodeNotStored = "not_stored"
+	CodeNotStored = wire.CodeNotStored
 	// CodeOutcomeUnknown: the broker may have stored the events; publish again with the
 	// same id, so a stored event is not stored twice.
-	CodeOutcomeUnknown = "outcome_unknown"
+	CodeOutcomeUnknown = wire.CodeOutcomeUnknown
 )
 
 func (e *Error) Error() string { return e.Msg }
@@ -59,14 +59,11 @@ func writeError(w http.ResponseWriter, err error, def int) {
 	} else if (status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable) && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "1")
 	}
-	code := ""
+	body := wire.ErrorBody{Error: err.Error()}
 	if he != nil {
-		code = he.Code
+		body.Code = he.Code
 	}
-	writeJSON(w, status, struct {
-		Error string `json:"error"`
-		Code  string `json:"code,omitempty"`
-	}{err.Error(), code})
+	writeJSON(w, status, body)
 }
 
 // writeAuthError is writeError for an Authorizer's refusal. A 401 carries the challenge
@@ -83,13 +80,11 @@ func writeAuthError(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, err, http.StatusUnauthorized)
 }
 
-// hasCredentials reports whether r carries a token or other credentials.
+// hasCredentials reports whether r carries a token (or an Authorization header in a scheme
+// the hub does not take).
 func hasCredentials(r *http.Request) bool {
-	if r.Header.Get("Authorization") != "" || r.URL.Query().Get("token") != "" {
-		return true
-	}
-	c, err := r.Cookie(auth.CookieName)
-	return err == nil && c.Value != ""
+	tok, err := wire.Token(r)
+	return tok != "" || err != nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

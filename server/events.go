@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/heraldhq/herald/server/topic"
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // serveEvents is GET /events: it checks the request, registers a subscriber, sends the
@@ -25,7 +26,7 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	var patterns []string
-	for _, v := range q["channel"] {
+	for _, v := range q[wire.QueryChannel] {
 		for _, p := range strings.Split(v, ",") {
 			if p = strings.TrimSpace(p); p != "" {
 				patterns = append(patterns, p)
@@ -63,10 +64,10 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 		ID       string   `json:"id"`
 		Channels []string `json:"channels"`
 	}{s.id, patterns})
-	pre = appendControl(pre, "herald.connected", string(hello))
-	lastID := r.Header.Get("Last-Event-ID")
+	pre = appendControl(pre, wire.EventConnected, string(hello))
+	lastID := r.Header.Get(wire.HeaderLastEventID)
 	if lastID == "" {
-		lastID = q.Get("lastEventId")
+		lastID = q.Get(wire.QueryLastEventID)
 	}
 	pre = s.position(r.Context(), lastID, pre)
 
@@ -211,7 +212,7 @@ func appendGap(b []byte, reason, lastID string, missed uint64) []byte {
 		LastEventID string `json:"lastEventId,omitempty"`
 		Missed      uint64 `json:"missed,omitempty"`
 	}{reason, lastID, missed})
-	return appendControl(b, "herald.gap", string(data))
+	return appendControl(b, wire.EventGap, string(data))
 }
 
 // clientIP is the remote address without its port (per-IP limits count by it).

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/server/wire"
 )
 
 const testKey = "test-key-0123456789abcdef"
@@ -57,7 +59,7 @@ func newServer(t testing.TB, h *Hub) string {
 // publish POSTs body (JSON) with the hub key and returns status and body.
 func (th *testHub) post(t testing.TB, contentType, query, body string, hdr ...string) (int, string, http.Header) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, th.URL+"/publish"+query, strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, th.URL+wire.PathPublish+query, strings.NewReader(body))
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -103,7 +105,7 @@ type stream struct {
 // open GETs /events with the given query and headers and checks the status and headers.
 func (th *testHub) open(t testing.TB, query string, hdr ...string) *stream {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, th.URL+"/events"+query, nil)
+	req, _ := http.NewRequest(http.MethodGet, th.URL+wire.PathEvents+query, nil)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/assets"
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // Hub is Herald's SSE hub: an http.Handler and the Go API the desktop app uses.
@@ -125,11 +126,11 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handler.Serv
 
 func (h *Hub) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/events", h.serveEvents)
-	mux.HandleFunc("/publish", h.servePublish)
-	mux.HandleFunc("/healthz", h.serveHealth)
-	mux.HandleFunc("/stats", h.serveStats)
-	mux.Handle("/metrics", h.metrics.handler())
+	mux.HandleFunc(wire.PathEvents, h.serveEvents)
+	mux.HandleFunc(wire.PathPublish, h.servePublish)
+	mux.HandleFunc(wire.PathHealth, h.serveHealth)
+	mux.HandleFunc(wire.PathStats, h.serveStats)
+	mux.Handle(wire.PathMetrics, h.metrics.handler())
 	mux.Handle("/", h.dashboard())
 	return mux
 }

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // writeChunk is the most bytes a subscriber sends in one write; a writer that has more
@@ -99,7 +101,7 @@ func (s *subscriber) leave() string {
 			break
 		}
 	}
-	b := appendControl(nil, "herald.shutdown", `{"reason":"the hub is shutting down; reconnect later"}`)
+	b := appendControl(nil, wire.EventShutdown, `{"reason":"the hub is shutting down; reconnect later"}`)
 	if err := s.w.write(b); err != nil {
 		return s.failed(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/server/topic"
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // Options say which channels anyone may read without a token.
@@ -84,7 +85,7 @@ func (p *Policy) IsPublic(channel string) bool {
 
 // grant returns what the request's token allows: ok=false with no error when it carries none.
 func (p *Policy) grant(r *http.Request) (g Grant, ok bool, err error) {
-	tok, err := TokenFromRequest(r)
+	tok, err := wire.Token(r)
 	if err != nil {
 		return Grant{}, false, unauthorized("%v", err)
 	}

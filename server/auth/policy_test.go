@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // authorizer is the method set of the hub's server.Authorizer; the assignment below fails to
@@ -171,7 +173,7 @@ func TestTokenSources(t *testing.T) {
 	tok := mustMint(t, nil, []string{"a"}, time.Hour)
 	q := httptest.NewRequest(http.MethodGet, "/events?channel=a&token="+tok, nil)
 	c := httptest.NewRequest(http.MethodGet, "/events?channel=a", nil)
-	c.AddCookie(&http.Cookie{Name: CookieName, Value: tok})
+	c.AddCookie(&http.Cookie{Name: wire.TokenCookie, Value: tok})
 	basic := httptest.NewRequest(http.MethodGet, "/events", nil)
 	basic.SetBasicAuth("u", "p")
 	for name, r := range map[string]*http.Request{"query": q, "cookie": c} {

@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"net/http"
-	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -19,9 +17,6 @@ const MaxTokenLen = 8 << 10
 
 // MaxPatterns bounds the patterns in one token's publish or subscribe list.
 const MaxPatterns = 64
-
-// CookieName is the cookie a browser may carry its token in (an EventSource cannot set headers).
-const CookieName = "herald_token"
 
 // Scope is the "herald" claim of a token: the channel patterns it may publish to and
 // subscribe to (see package topic for the pattern syntax).
@@ -149,24 +144,4 @@ func verifyAt(now func() time.Time, key, token string) (Grant, error) {
 func constantTimeEqual(a, b string) bool {
 	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
 	return hmac.Equal(ha[:], hb[:])
-}
-
-// TokenFromRequest returns the token a request carries: from "Authorization: Bearer", else the
-// "token" query parameter, else the herald_token cookie; "" when there is none. An
-// Authorization header in another scheme is an error, so a client learns why it was ignored.
-func TokenFromRequest(r *http.Request) (string, error) {
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, tok, _ := strings.Cut(strings.TrimSpace(h), " ")
-		if !strings.EqualFold(scheme, "Bearer") {
-			return "", errors.New("the Authorization header must be 'Bearer TOKEN'")
-		}
-		return strings.TrimSpace(tok), nil
-	}
-	if tok := r.URL.Query().Get("token"); tok != "" {
-		return tok, nil
-	}
-	if c, err := r.Cookie(CookieName); err == nil && c.Value != "" {
-		return c.Value, nil
-	}
-	return "", nil
 }

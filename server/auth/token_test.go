@@ -7,8 +7,6 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -170,40 +168,5 @@ func TestVerifyExpiryBoundary(t *testing.T) {
 	}
 	if _, err := verifyAt(func() time.Time { return t0.Add(61 * time.Second) }, testKey, tok); !errors.Is(err, ErrTokenExpired) {
 		t.Fatalf("after exp: %v, want ErrTokenExpired", err)
-	}
-}
-
-func TestTokenFromRequest(t *testing.T) {
-	tests := []struct {
-		name    string
-		target  string
-		header  string
-		cookie  string
-		want    string
-		wantErr bool
-	}{
-		{"none", "/events", "", "", "", false},
-		{"bearer", "/events", "Bearer abc", "", "abc", false},
-		{"bearer lower case", "/events", "bearer abc", "", "abc", false},
-		{"bearer wins over query", "/events?token=q", "Bearer h", "", "h", false},
-		{"query", "/events?token=q", "", "", "q", false},
-		{"query wins over cookie", "/events?token=q", "", "c", "q", false},
-		{"cookie", "/events", "", "c", "c", false},
-		{"basic scheme", "/events", "Basic dTpw", "", "", true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			r := httptest.NewRequest(http.MethodGet, tc.target, nil)
-			if tc.header != "" {
-				r.Header.Set("Authorization", tc.header)
-			}
-			if tc.cookie != "" {
-				r.AddCookie(&http.Cookie{Name: CookieName, Value: tc.cookie})
-			}
-			got, err := TokenFromRequest(r)
-			if (err != nil) != tc.wantErr || got != tc.want {
-				t.Fatalf("got %q, %v; want %q, error %v", got, err, tc.want, tc.wantErr)
-			}
-		})
 	}
 }

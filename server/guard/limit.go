@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/heraldhq/herald/server/auth"
+	"github.com/heraldhq/herald/server/wire"
 	"golang.org/x/time/rate"
 )
 
@@ -95,7 +95,7 @@ func (g *Guard) limit(w http.ResponseWriter, r *http.Request) bool {
 		resIP, waitIP := g.pubIP.reserve(clientIP(r), now)
 		var resTok *rate.Reservation
 		var waitTok time.Duration
-		if tok, _ := auth.TokenFromRequest(r); tok != "" && g.pubTok.enabled() && (g.cfg.ValidToken == nil || g.cfg.ValidToken(tok)) {
+		if tok, _ := wire.Token(r); tok != "" && g.pubTok.enabled() && (g.cfg.ValidToken == nil || g.cfg.ValidToken(tok)) {
 			resTok, waitTok = g.pubTok.reserve(tokenKey(tok), now)
 		}
 		if waitIP > 0 || waitTok > 0 {

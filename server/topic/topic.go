@@ -5,6 +5,8 @@ package topic
 import (
 	"fmt"
 	"strings"
+
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // MaxLen is the longest channel name the hub accepts.
@@ -14,7 +16,7 @@ const MaxLen = 128
 const Default = "default"
 
 // ReservedPrefix starts the names of the hub's own control events; publishers may not use it.
-const ReservedPrefix = "herald."
+const ReservedPrefix = wire.ControlPrefix
 
 // ValidName reports whether name is a channel name: [A-Za-z0-9][A-Za-z0-9._-]{0,127}.
 // It returns an error that says what to fix, or nil.
