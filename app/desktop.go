@@ -19,6 +19,7 @@ import (
 	"github.com/heraldhq/herald/assets"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/demo"
+	"github.com/heraldhq/herald/server/journal"
 	"github.com/heraldhq/herald/server/node"
 )
 
@@ -93,6 +94,13 @@ func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slo
 	})
 	d.feeds.Load(s.Feeds)
 	d.hub = &backend.Hub{Key: key, Logger: log, RunDemo: runDemo(log), OnChange: d.hubChanged}
+	// The hub's history survives quitting, Apply and crashes; `herald serve` keeps its own
+	// file (history.db), so both can run on one machine.
+	if path, err := journal.DefaultPath("app-history.db"); err == nil {
+		d.hub.HistoryFile = path
+	} else {
+		log.Warn("the hub's history is kept in memory only", "err", err)
+	}
 	showLAN := func() {}
 	if o.discovery {
 		showLAN = d.startDiscovery() // lan.go

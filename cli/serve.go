@@ -46,6 +46,7 @@ type serveFlags struct {
 	sec                                   securityFlags // serve_security.go
 	advertise                             bool
 	advertiseName                         string
+	hist                                  historyFlags  // serve_history.go
 }
 
 func (o *serveFlags) flagSet() *flag.FlagSet {
@@ -79,6 +80,7 @@ func (o *serveFlags) flagSet() *flag.FlagSet {
 	fs.BoolVar(&o.advertise, "advertise", true, "announce the hub on the local network (DNS-SD _herald._tcp over mDNS, for herald discover and the desktop app) when --addr is not a loopback address")
 	fs.StringVar(&o.advertiseName, "advertise-name", defaultHubName(), "`name` the hub is announced under")
 	o.sec.register(fs)
+	o.hist.register(fs)
 	return fs
 }
 
@@ -150,6 +152,10 @@ func serve(ctx context.Context, env *Env, o *serveFlags, log *slog.Logger) error
 	if err := o.sec.apply(&cfg); err != nil {
 		return err
 	}
+	history, err := o.hist.apply(&cfg)
+	if err != nil {
+		return err
+	}
 	tlsCfg, tlsNote, err := o.sec.tlsConfig()
 	if err != nil {
 		return err
@@ -172,7 +178,7 @@ func serve(ctx context.Context, env *Env, o *serveFlags, log *slog.Logger) error
 	if tlsNote != "" {
 		fmt.Fprintln(env.Stdout, tlsNote)
 	}
-	log.Info("hub started", "addr", n.Addr().String(), "history", n.Hub().Stats().History.MaxEvents, "demo", o.demo, "redis", o.redis != "")
+	log.Info("hub started", "addr", n.Addr().String(), "history", n.Hub().Stats().History.MaxEvents, "demo", o.demo, "redis", o.redis != "", "history_store", history)
 	<-n.Done()
 	return n.Err()
 }

@@ -14,10 +14,11 @@ import (
 // TestDashboardResumes checks that the page keeps its place: after leaving and coming back
 // (the id kept in sessionStorage goes out as ?lastEventId=) it shows what was published
 // meanwhile and nothing twice; after the hub stops and a new one starts on the same port
-// (the in-memory hub forgets its history) it shows "hub stopped", then the gap the new hub
-// reports, and then every event published after the restart exactly once.
+// (a hub run with --history-store memory forgets its history; the durable default keeps it,
+// see durable_test.go) it shows "hub stopped", then the gap the new hub reports, and then
+// every event published after the restart exactly once.
 func TestDashboardResumes(t *testing.T) {
-	hub := startHub(t)
+	hub := startHub(t, "--history-store", "memory")
 	b := newBrowser(t)
 	run := fmt.Sprintf("%d", time.Now().UnixNano())
 	const channel = "e2e.resume"
@@ -117,6 +118,6 @@ func restartHub(t *testing.T, h *Hub) {
 	t.Helper()
 	addr := strings.TrimPrefix(h.URL, "http://")
 	h.Proc = start(t, []string{"XDG_CONFIG_HOME=" + h.ConfigDir, "HOME=" + h.ConfigDir}, herald(),
-		"serve", "--addr", addr, "--key", h.Key)
+		"serve", "--addr", addr, "--key", h.Key, "--history-store", "memory")
 	waitHealthy(t, h.URL, 20*time.Second)
 }

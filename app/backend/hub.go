@@ -16,6 +16,7 @@ import (
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/auth"
 	"github.com/heraldhq/herald/server/guard"
+	"github.com/heraldhq/herald/server/journal"
 	"github.com/heraldhq/herald/server/node"
 	"github.com/heraldhq/herald/server/redisbroker"
 )
@@ -34,6 +35,10 @@ type Hub struct {
 	// Advertise, when set, announces the hub on the local network (its Name and Version)
 	// while it is shared on the LAN; nil never does (tests). See node.Config.Advertise.
 	Advertise *discovery.Service
+	// HistoryFile, when set, keeps the hub's history in that file (server/journal), so a
+	// restart of the hub (Apply, quitting the app, a crash) keeps every teammate's resume
+	// point. Empty keeps it in memory. Unused with a Redis URL (Redis is the history then).
+	HistoryFile string
 
 	// applyMu serialises ApplyHub and Stop; it is held while the old hub shuts down (up to
 	// a few seconds), mu only for moments, so the window's status reads never wait on it.
@@ -129,7 +134,7 @@ func (h *Hub) start(s model.HubSettings) (*node.Node, error) {
 	cfg := node.Config{
 		Addr: net.JoinHostPort(host, strconv.Itoa(s.Port)), Key: h.Key, Logger: h.Logger,
 		Guard: guard.DefaultConfig(nil), Redis: redisbroker.Options{URL: s.RedisURL},
-		ShutdownTimeout: 3 * time.Second, Advertise: h.Advertise,
+		ShutdownTimeout: 3 * time.Second, Advertise: h.Advertise, History: journal.Options{Path: h.HistoryFile},
 	}
 	if s.Demo {
 		cfg.Demo = h.RunDemo

@@ -21,6 +21,7 @@ import (
 	"github.com/heraldhq/herald/server/auth"
 	"github.com/heraldhq/herald/server/demo"
 	"github.com/heraldhq/herald/server/guard"
+	"github.com/heraldhq/herald/server/journal"
 	"github.com/heraldhq/herald/server/redisbroker"
 )
 
@@ -42,6 +43,11 @@ type Config struct {
 	Guard guard.Config
 	// Redis, when its URL is set, makes the broker a Redis Stream shared with other nodes.
 	Redis redisbroker.Options
+	// History, when its Path is set (and Redis is not), makes the broker the durable
+	// history file of server/journal: events survive restarts and crashes. Its MaxEvents
+	// and MaxBytes default to Hub.History and Hub.HistoryBytes. Unset, history is kept in
+	// memory only.
+	History journal.Options
 	// TLS, when set, serves HTTPS.
 	TLS *tls.Config
 	// Demo, when set, runs against the hub until the node stops (see Demo).
@@ -144,6 +150,23 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 			return nil, err
 		}
 		hcfg.Broker = b
+	}
+	if hcfg.Broker == nil && cfg.History.Path != "" {
+		jopts := cfg.History
+		if jopts.MaxEvents == 0 {
+			jopts.MaxEvents = hcfg.History
+		}
+		if jopts.MaxBytes == 0 {
+			jopts.MaxBytes = hcfg.HistoryBytes
+		}
+		if jopts.Logger == nil {
+			jopts.Logger = log
+		}
+		j, err := journal.Open(jopts)
+		if err != nil {
+			return nil, err
+		}
+		hcfg.Broker = j
 	}
 	closeBroker := func() {
 		if hcfg.Broker != nil {
