@@ -46,7 +46,7 @@ type serveFlags struct {
 	sec                                   securityFlags // serve_security.go
 	advertise                             bool
 	advertiseName                         string
-	hist                                  historyFlags  // serve_history.go
+	hist                                  historyFlags // serve_history.go
 }
 
 func (o *serveFlags) flagSet() *flag.FlagSet {
