@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestClientFailsWithHelpfulError(t *testing.T) {
@@ -69,5 +70,75 @@ func TestClientOversizedEventFailsForGood(t *testing.T) {
 	c.MaxEventSize = 50
 	if _, err := collect(t, c, 0); !errors.Is(err, ErrEventTooLarge) || len(*seen) != 1 {
 		t.Fatalf("error %v after %d requests; want ErrEventTooLarge without a retry", err, len(*seen))
+	}
+}
+
+// TestCheckResponse is the table of what a response means, by status and Content-Type: the
+// WPT request-status-error and format-mime-* cases, plus the statuses this client retries
+// (where a browser would give up; see docs/client.md).
+func TestCheckResponse(t *testing.T) {
+	const stream, retry, done, fatal = "stream", "retry", "done", "fatal"
+	cases := []struct {
+		code int
+		ct   string
+		want string
+	}{
+		{200, "text/event-stream", stream},
+		{200, "text/event-stream;", stream},
+		{200, "text/event-stream; charset=bogus", stream},
+		{200, "TEXT/Event-Stream", stream},
+		{200, "text/event-stream; foo", stream},
+		{200, "text/event-stream ;charset=utf-8", stream},
+		{200, "text/x-bogus", fatal},
+		{200, "text/event-streams", fatal},
+		{200, "text/plain", fatal},
+		{200, "", fatal},
+		{204, "", done},
+		{205, "text/event-stream", fatal},
+		{210, "text/event-stream", fatal},
+		{299, "text/event-stream", fatal},
+		{404, "", fatal},
+		{410, "", fatal},
+		{401, "", fatal},
+		{408, "", retry},
+		{429, "", retry},
+		{500, "", retry},
+		{503, "", retry},
+	}
+	for _, c := range cases {
+		resp := &http.Response{StatusCode: c.code, Header: http.Header{}}
+		if c.ct != "" {
+			resp.Header.Set("Content-Type", c.ct)
+		}
+		res := checkResponse("http://x/", resp, strings.NewReader(""), time.Now())
+		got := stream
+		switch {
+		case res == nil:
+		case res.done:
+			got = done
+		case res.fatal:
+			got = fatal
+		default:
+			got = retry
+		}
+		if got != c.want {
+			t.Errorf("%d %q: %s, want %s", c.code, c.ct, got, c.want)
+		}
+	}
+}
+
+// TestClientIDWithControlCharacters checks that an id net/http cannot send as a header (a
+// control character other than CR, LF and NUL) does not make every reconnect fail: the
+// reconnect goes out without Last-Event-ID.
+func TestClientIDWithControlCharacters(t *testing.T) {
+	checkGoroutines(t)
+	srv, seen := script(t, body("id: a\x01b\ndata: x\n\n"), body("data: y\n\n"))
+	c, _ := testClient(t, srv.URL)
+	got, err := collect(t, c, 0)
+	if err != nil || len(got) != 2 || got[0].ID != "a\x01b" || len(*seen) != 3 {
+		t.Fatalf("events %q, %v after %d requests", got, err, len(*seen))
+	}
+	if v := (*seen)[1].Values("Last-Event-ID"); len(v) != 0 {
+		t.Fatalf("Last-Event-ID %q sent", v)
 	}
 }

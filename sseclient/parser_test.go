@@ -81,6 +81,23 @@ var parseCases = []parseCase{
 		want: []Event{ev("\uFFFD", "ok", "\uFFFD(")}, lastID: "\uFFFD("},
 	{name: "valid UTF-8 untouched", in: "data: héllo 😀\n\n", want: []Event{ev("message", "héllo 😀", "")}},
 	{name: "only line ends", in: "\r\r\n\n\r"},
+	// The inputs of the WPT eventsource format-* tests, with what they expect.
+	{name: "wpt format-field-parsing", in: "data:\x00\ndata:  2\rData:1\ndata\x00:2\ndata:1\r\x00data:4\nda-ta:3\rdata_5\ndata:3\rdata:\r\n data:32\ndata:4\n\n",
+		want: []Event{ev("message", "\x00\n 2\n1\n3\n\n4", "")}},
+	{name: "wpt format-field-unknown", in: "data:test\n data\ndata\nfoobar:xxx\njustsometext\n:thisisacommentyay\ndata:test\n\n",
+		want: []Event{ev("message", "test\n\ntest", "")}},
+	{name: "wpt format-newlines", in: "data:test\r\ndata\ndata:test\r\n\r\n", want: []Event{ev("message", "test\n\ntest", "")}},
+	{name: "wpt format-leading-space", in: "data:\x20\x20\x20test\n\n", want: []Event{ev("message", "  test", "")}},
+	{name: "wpt format-null-character", in: "data:\x00\n\n\n\n", want: []Event{ev("message", "\x00", "")}},
+	{name: "wpt format-data-before-final-empty-line", in: "retry:1000\ndata:test1\n\nid:test\ndata:test2",
+		want: []Event{ev("message", "test1", "")}, retry: 1000 * time.Millisecond},
+	{name: "wpt format-field-retry leading zero", in: "retry:03000\ndata:x\n\n", want: []Event{ev("message", "x", "")}, retry: 3 * time.Second},
+	{name: "wpt format-field-retry-bogus", in: "retry:3000\nretry:1000x\ndata:x\n\n", want: []Event{ev("message", "x", "")}, retry: 3 * time.Second},
+	{name: "wpt format-field-event-empty", in: "event: \ndata:data\n\n", want: []Event{ev("message", "data", "")}},
+	{name: "wpt format-bom-2", in: "\xEF\xBB\xBF\xEF\xBB\xBFdata:1\n\ndata:2\n\ndata:3\n\n",
+		want: []Event{ev("message", "2", ""), ev("message", "3", "")}},
+	{name: "wpt format-comments", in: "data:1\r:\x00\n:\r\ndata:2\n:" + strings.Repeat("x", 5000) + "\rdata:3\n:data:fail\r:" + strings.Repeat("x", 5000) + "\ndata:4\n\n",
+		want: []Event{ev("message", "1\n2\n3\n4", "")}},
 	{name: "empty stream", in: ""},
 }
 

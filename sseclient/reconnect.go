@@ -134,7 +134,9 @@ func checkResponse(url string, resp *http.Response, body io.Reader, now time.Tim
 		return &attemptResult{done: true}
 	case code == http.StatusOK:
 		ct := resp.Header.Get("Content-Type")
-		if mt, _, err := mime.ParseMediaType(ct); err == nil && mt == "text/event-stream" {
+		// Only the essence counts, as in a browser: a bogus charset or a malformed parameter
+		// ("text/event-stream; foo") does not make it another type.
+		if mt, _, err := mime.ParseMediaType(ct); mt == "text/event-stream" && (err == nil || errors.Is(err, mime.ErrInvalidMediaParameter)) {
 			return nil
 		}
 		return &attemptResult{fatal: true, err: &HTTPError{URL: url, StatusCode: code, ContentType: ct, Body: snippet(body)}}

@@ -61,10 +61,24 @@ func (c *Client) request(ctx context.Context, lastID string) (*http.Request, str
 	if req.Header.Get("Cache-Control") == "" {
 		req.Header.Set("Cache-Control", "no-cache")
 	}
-	if lastID != "" {
+	if lastID != "" && headerSafe(lastID) {
 		req.Header.Set("Last-Event-ID", lastID)
 	} else {
-		req.Header.Del("Last-Event-ID") // the stream reset its id: resume from nowhere
+		// The stream reset its id (resume from nowhere), or set one with control characters
+		// that HTTP cannot carry: net/http would refuse the request, and every reconnect
+		// would fail the same way.
+		req.Header.Del("Last-Event-ID")
 	}
 	return req, req.URL.Redacted(), nil
+}
+
+// headerSafe reports whether net/http will send v as a header value: no control characters
+// other than tab (an event id never holds CR, LF or NUL, but may hold the others).
+func headerSafe(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < ' ' && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
