@@ -58,6 +58,7 @@ type desktop struct {
 	status    *widget.Label
 	dndBtn    *widget.Button
 	tray      *trayMenu
+	stopLAN   func() // ends browsing the LAN (lan.go); nil when discovery is off
 
 	wg sync.WaitGroup
 }
@@ -315,6 +316,9 @@ func (d *desktop) keepWindowSize() {
 
 // shutdown stops the backends after the window closed.
 func (d *desktop) shutdown() {
+	if d.stopLAN != nil {
+		d.stopLAN()
+	}
 	d.feeds.Stop()
 	d.hub.Stop()
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"os"
 	"os/user"
 	"strings"
@@ -18,8 +19,12 @@ func (d *desktop) startDiscovery() (showInPanel func()) {
 	lan := &backend.LANHubs{Logger: d.log, Own: d.hub.AdvertisedName, Changed: func() { onUI(d.feedsP.Refresh) }}
 	return func() {
 		d.feedsP.ShowLANHubs(lan)
-		d.wg.Add(1)
-		go func() { defer d.wg.Done(); lan.Run(d.ctx) }()
+		ctx, cancel := context.WithCancel(d.ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); lan.Run(ctx) }()
+		// Browsing stops before the hub does, so the hub's goodbye cannot reach a window
+		// that is already gone.
+		d.stopLAN = func() { cancel(); <-done }
 	}
 }
 
