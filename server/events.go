@@ -3,12 +3,14 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/heraldhq/herald/server/peer"
+	"github.com/heraldhq/herald/server/refuse"
 	"github.com/heraldhq/herald/server/topic"
 	"github.com/heraldhq/herald/server/wire"
 )
@@ -21,7 +23,11 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if h.closing.Load() {
-		writeError(w, &Error{Status: http.StatusServiceUnavailable, Msg: "the hub is shutting down; reconnect in a moment", RetryAfter: 5e9}, 0)
+		// An EventSource gets a stream that says so and when to come back (a 503 would end
+		// it for good); by then the listener is closed, so it reaches another node or this
+		// one restarted.
+		refuse.Write(w, r, refuse.Notice{Event: wire.EventShutdown, Status: http.StatusServiceUnavailable,
+			Reason: "the hub is shutting down; reconnect in a moment", Retry: h.cfg.Retry})
 		return
 	}
 	q := r.URL.Query()
@@ -73,10 +79,16 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 
 	// Registered only now, with its cursor set: a stream that /stats counts misses nothing
 	// published from then on (events between positioning and here are read from the ring).
-	ip := clientIP(r)
+	ip := peer.Client(r)
 	g, err := h.subs.add(s, patterns, ip, h.cfg.Limits)
 	if err != nil {
 		h.stats.rejected.Add(1)
+		if he := (*Error)(nil); errors.As(err, &he) && (he.Status == http.StatusTooManyRequests || he.Status == http.StatusServiceUnavailable) {
+			// Full, or too many streams from this address: a moment's refusal, which
+			// must not end an EventSource for good.
+			refuse.Write(w, r, refuse.Notice{Event: wire.EventBusy, Status: he.Status, Reason: he.Msg, Retry: he.RetryAfter})
+			return
+		}
 		writeError(w, err, http.StatusServiceUnavailable)
 		return
 	}
@@ -98,11 +110,11 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 
 	sw, err := h.openStream(w, r)
 	if err != nil {
-		h.log.Warn("cannot start event stream", "err", err, "remote", r.RemoteAddr)
+		h.log.Warn("cannot start event stream", "err", err, "client", ip)
 		return
 	}
 	h.subs.setWriter(s, sw)
-	h.log.Debug("subscriber connected", "conn", s.id, "channels", patterns, "remote", r.RemoteAddr)
+	h.log.Debug("subscriber connected", "conn", s.id, "channels", patterns, "client", ip, "peer", r.RemoteAddr)
 	if _, ok := sw.(*hijacked); ok {
 		// Hand the stream to kick-driven writing (writer.go) and return, so net/http drops
 		// this connection's request, response and bufio buffers (about 10 KB): an idle
@@ -213,15 +225,6 @@ func appendGap(b []byte, reason, lastID string, missed uint64) []byte {
 		Missed      uint64 `json:"missed,omitempty"`
 	}{reason, lastID, missed})
 	return appendControl(b, wire.EventGap, string(data))
-}
-
-// clientIP is the remote address without its port (per-IP limits count by it).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // patternMatcher matches before the subscriber has its group (for broker replays).

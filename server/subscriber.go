@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/heraldhq/herald/server/refuse"
 	"github.com/heraldhq/herald/server/wire"
 )
 
@@ -90,7 +91,8 @@ func (s *subscriber) run(first []byte) string {
 	}
 }
 
-// leave sends what is still pending and herald.shutdown, then lets the stream close.
+// leave sends what is still pending, a jittered retry: and herald.shutdown, then lets the
+// stream close.
 func (s *subscriber) leave() string {
 	for range 1000 { // bounded: the ring holds at most History events
 		more, err := s.flush(nil)
@@ -101,7 +103,9 @@ func (s *subscriber) leave() string {
 			break
 		}
 	}
-	b := appendControl(nil, wire.EventShutdown, `{"reason":"the hub is shutting down; reconnect later"}`)
+	// The retry is jittered per stream: with one fixed value every client of this node
+	// would come back in the same instant.
+	b := refuse.AppendNotice(nil, wire.EventShutdown, 0, "the hub is shutting down; reconnect in a moment", refuse.Jitter(s.h.cfg.Retry))
 	if err := s.w.write(b); err != nil {
 		return s.failed(err)
 	}

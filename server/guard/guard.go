@@ -13,6 +13,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/heraldhq/herald/server/peer"
+	"github.com/heraldhq/herald/server/refuse"
 )
 
 // ContentSecurityPolicy is sent with every response. The dashboard loads only its own
@@ -41,6 +44,11 @@ type Config struct {
 	// Limits for new /events connections per client IP, and /publish requests per token and
 	// per client IP. A zero Rate disables that limit.
 	Connect, PublishPerToken, PublishPerIP Limit
+
+	// TrustedProxies are the peers (reverse proxies) whose Forwarded, X-Forwarded-For and
+	// X-Real-IP headers name the client, for limits, logs and /stats. Empty: the TCP peer
+	// is the client, whatever the headers say.
+	TrustedProxies peer.Trusted
 
 	// MaxClients bounds how many IPs and tokens the limiters remember (default 10000); the
 	// least recently seen are forgotten first.
@@ -108,6 +116,8 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", ContentSecurityPolicy)
 		h.Set("X-Frame-Options", "DENY")
 
+		// Resolved once; the limits here and the hub behind read it (peer.Client).
+		r = peer.WithClient(r, g.cfg.TrustedProxies.ClientAddr(r))
 		origin := r.Header.Get("Origin")
 		if r.Method == http.MethodOptions && origin != "" && r.Header.Get("Access-Control-Request-Method") != "" {
 			g.preflight(w, r, origin)
@@ -116,8 +126,10 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 		if origin != "" {
 			if !g.corsHeaders(w, r, origin) && isWrite(r.Method) && !sameOrigin(r, origin) {
 				g.rejOrigin.Add(1)
-				writeError(w, http.StatusForbidden, "cross-origin requests from "+clip(origin)+
-					" may not publish to this hub; start it with --cors-origin "+clip(origin)+" to allow that site")
+				refuse.Linger(w, r, r.Body, false, func(w http.ResponseWriter) {
+					writeError(w, http.StatusForbidden, "cross-origin requests from "+clip(origin)+
+						" may not publish to this hub; start it with --cors-origin "+clip(origin)+" to allow that site")
+				})
 				return
 			}
 		}

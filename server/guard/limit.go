@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/heraldhq/herald/server/peer"
+	"github.com/heraldhq/herald/server/refuse"
 	"github.com/heraldhq/herald/server/wire"
 	"golang.org/x/time/rate"
 )
@@ -84,15 +86,21 @@ func (g *Guard) limit(w http.ResponseWriter, r *http.Request) bool {
 	now := g.now()
 	switch {
 	case r.URL.Path == "/events" && r.Method == http.MethodGet:
-		res, wait := g.connect.reserve(clientIP(r), now)
+		res, wait := g.connect.reserve(g.clientKey(r), now)
 		if wait > 0 {
 			cancel(res, now)
 			g.rejConnect.Add(1)
-			g.tooMany(w, wait, "too many new connections from your address", g.cfg.Connect)
+			// Not a plain 429 for an EventSource, which would give up for good: it is told
+			// to come back within a couple of seconds, at a jittered moment so a crowd
+			// behind one address trickles back at the rate the limit allows.
+			refuse.Write(w, r, refuse.Notice{Event: wire.EventBusy, Status: http.StatusTooManyRequests,
+				Reason: fmt.Sprintf("too many new connections from your address (limit %g per second, bursts of %d); reconnect in a moment",
+					g.cfg.Connect.Rate, g.cfg.Connect.Burst),
+				Retry: max(2*wait, 2*time.Second)})
 			return false
 		}
 	case r.URL.Path == "/publish" && r.Method == http.MethodPost:
-		resIP, waitIP := g.pubIP.reserve(clientIP(r), now)
+		resIP, waitIP := g.pubIP.reserve(g.clientKey(r), now)
 		var resTok *rate.Reservation
 		var waitTok time.Duration
 		if tok, _ := wire.Token(r); tok != "" && g.pubTok.enabled() && (g.cfg.ValidToken == nil || g.cfg.ValidToken(tok)) {
@@ -102,13 +110,15 @@ func (g *Guard) limit(w http.ResponseWriter, r *http.Request) bool {
 			// Give back what was taken, so a refused request costs the other bucket nothing.
 			cancel(resIP, now)
 			cancel(resTok, now)
-			if waitTok >= waitIP {
-				g.rejPubToken.Add(1)
-				g.tooMany(w, waitTok, "too many publishes with this token", g.cfg.PublishPerToken)
-			} else {
-				g.rejPubIP.Add(1)
-				g.tooMany(w, waitIP, "too many publishes from your address", g.cfg.PublishPerIP)
-			}
+			refuse.Linger(w, r, r.Body, false, func(w http.ResponseWriter) {
+				if waitTok >= waitIP {
+					g.rejPubToken.Add(1)
+					g.tooMany(w, waitTok, "too many publishes with this token", g.cfg.PublishPerToken)
+				} else {
+					g.rejPubIP.Add(1)
+					g.tooMany(w, waitIP, "too many publishes from your address", g.cfg.PublishPerIP)
+				}
+			})
 			return false
 		}
 	}
@@ -127,14 +137,11 @@ func (g *Guard) tooMany(w http.ResponseWriter, wait time.Duration, what string, 
 	writeError(w, http.StatusTooManyRequests, fmt.Sprintf("%s (limit %g per second, bursts of %d); retry in %s s", what, l.Rate, l.Burst, ra))
 }
 
-// clientIP is the key for per-IP limits: the peer address, with IPv6 grouped by /64 because
-// one host usually owns a whole /64 and could otherwise rotate addresses freely. Proxy
-// headers are not trusted: behind a reverse proxy every client shares the proxy's limit.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
+// clientKey is the key for per-IP limits: the client's address (see peer: behind a
+// trusted proxy, the address the proxy vouches for), with IPv6 grouped by /64 because one
+// host usually owns a whole /64 and could otherwise rotate addresses freely.
+func (g *Guard) clientKey(r *http.Request) string {
+	host := peer.Client(r)
 	ip := net.ParseIP(host)
 	if ip == nil {
 		return host
@@ -168,6 +175,8 @@ type Stats struct {
 	// TrackedClients is how many IPs and tokens the limiters currently remember.
 	TrackedClients int      `json:"trackedClients"`
 	CORSOrigins    []string `json:"corsOrigins"`
+	// TrustedProxies are the networks whose proxy headers name the client.
+	TrustedProxies []string `json:"trustedProxies"`
 }
 
 // Stats returns the limits and rejection counts.
@@ -182,5 +191,6 @@ func (g *Guard) Stats() Stats {
 	s.Rejected.CrossOrigin = g.rejOrigin.Load()
 	s.TrackedClients = g.connect.size() + g.pubTok.size() + g.pubIP.size()
 	s.CORSOrigins = append([]string{}, g.cfg.CORSOrigins...)
+	s.TrustedProxies = g.cfg.TrustedProxies.Strings()
 	return s
 }

@@ -286,12 +286,17 @@ func (n *Node) stop(ctx context.Context, why error) {
 		if n.adv != nil {
 			_ = n.adv.Close() // goodbye first: browsers drop the hub before it stops answering
 		}
+		// The listener closes first, at once: a reconnecting client or a proxy finds the
+		// port closed and goes to another node (or waits for this one's restart) instead
+		// of being refused here while the streams drain.
+		srvDone := make(chan error, 1)
+		go func() { srvDone <- n.srv.Shutdown(ctx) }()
 		if n.stopDemo != nil {
 			n.stopDemo()
 			<-n.demoDone
 		}
 		herr := n.hub.Shutdown(ctx) // tells subscribers to leave, then closes their streams
-		serr := n.srv.Shutdown(ctx)
+		serr := <-srvDone
 		_ = n.srv.Close()
 		<-n.served
 		if herr != nil {
