@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"net/http"
 	"time"
+
+	"github.com/heraldhq/herald/server/refuse"
 )
 
 // servePublish is POST /publish: decode, authorize, publish, answer the receipts.
@@ -15,18 +17,25 @@ func (h *Hub) servePublish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lim := h.cfg.Limits
+	// A body over the limit is answered 413 and then drained (bounded), so a client that
+	// sends its whole body before reading gets the 413 instead of a reset.
 	if r.ContentLength > lim.MaxBodyBytes {
-		writeError(w, errorf(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is %d bytes; the limit is %d (send fewer events per request)", r.ContentLength, lim.MaxBodyBytes)), 0)
+		refuse.Linger(w, r, r.Body, false, func(w http.ResponseWriter) {
+			writeError(w, errorf(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is %d bytes; the limit is %d (send fewer events per request)", r.ContentLength, lim.MaxBodyBytes)), 0)
+		})
 		return
 	}
 	// The whole request must arrive within the read timeout: a slow body cannot hold a
 	// handler forever. (Not set server-wide: it would also end idle event streams.)
 	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(lim.ReadTimeout))
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, lim.MaxBodyBytes))
+	raw := r.Body
+	body, err := io.ReadAll(http.MaxBytesReader(w, raw, lim.MaxBodyBytes))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			writeError(w, errorf(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than the limit of %d bytes (send fewer events per request)", lim.MaxBodyBytes)), 0)
+			refuse.Linger(w, r, raw, true, func(w http.ResponseWriter) {
+				writeError(w, errorf(http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than the limit of %d bytes (send fewer events per request)", lim.MaxBodyBytes)), 0)
+			})
 			return
 		}
 		writeError(w, errorf(http.StatusBadRequest, "reading the body failed: "+err.Error()), 0)
