@@ -30,7 +30,7 @@ const (
 )
 
 // TLSConfig loads a certificate and key (PEM files) and returns a server configuration with
-// modern defaults (TLS 1.2 or newer).
+// modern defaults (TLS 1.2 or newer) that offers HTTP/2 (ALPN h2) and HTTP/1.1.
 func TLSConfig(certFile, keyFile string) (*tls.Config, error) {
 	if certFile == "" || keyFile == "" {
 		return nil, errors.New("TLS needs both --tls-cert and --tls-key (or --tls-self-signed)")
@@ -39,7 +39,9 @@ func TLSConfig(certFile, keyFile string) (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loading the TLS certificate %s and key %s: %w", certFile, keyFile, err)
 	}
-	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
+	// h2 first: over HTTP/2 a browser opens any number of event streams to the hub on one
+	// connection; over HTTP/1.1 it allows only 6 per origin, and a seventh tab waits.
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}, nil
 }
 
 // DefaultTLSDir is where --tls-self-signed keeps its certificate: herald/tls in the user's
