@@ -1,7 +1,10 @@
 package server
 
 import (
+	"cmp"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -142,17 +145,56 @@ func (m *metrics) handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
+// metricsTopChannels is how many channels /metrics names in herald_subscribers; the rest
+// are summed under metricsOtherChannel. Channel names come from clients, so one client
+// could otherwise make a series per name (64 names per stream, hundreds of streams) and
+// swell every scrape and the monitoring system's storage.
+const metricsTopChannels = 100
+
+// metricsOtherChannel labels the sum of the channels beyond the top ones. It cannot be a
+// channel name or pattern (those start with a letter, a digit or "*").
+const metricsOtherChannel = "_other"
+
 // subscribersCollector exports the open streams per subscribed channel or pattern, read at
-// scrape time (the label set changes as subscribers come and go).
+// scrape time (the label set changes as subscribers come and go): the metricsTopChannels
+// with the most streams by name, the rest summed as "_other".
 type subscribersCollector struct{ h *Hub }
 
-var subscribersDesc = prometheus.NewDesc("herald_subscribers", "Open streams per subscribed channel or pattern.", []string{"channel"}, nil)
+var subscribersDesc = prometheus.NewDesc("herald_subscribers",
+	"Open streams per subscribed channel or pattern: the 100 with the most streams by name, the rest summed under channel=\"_other\".",
+	[]string{"channel"}, nil)
 
 func (c subscribersCollector) Describe(ch chan<- *prometheus.Desc) { ch <- subscribersDesc }
 
 func (c subscribersCollector) Collect(ch chan<- prometheus.Metric) {
 	_, chans := c.h.subs.counts()
-	for name, n := range chans {
-		ch <- prometheus.MustNewConstMetric(subscribersDesc, prometheus.GaugeValue, float64(n), name)
+	top, other := topChannels(chans, metricsTopChannels)
+	for _, name := range top {
+		ch <- prometheus.MustNewConstMetric(subscribersDesc, prometheus.GaugeValue, float64(chans[name]), name)
 	}
+	if len(chans) > len(top) {
+		ch <- prometheus.MustNewConstMetric(subscribersDesc, prometheus.GaugeValue, float64(other), metricsOtherChannel)
+	}
+}
+
+// topChannels returns the n names with the highest counts (ties by name, so scrapes are
+// stable) and the sum of the counts of the others.
+func topChannels(counts map[string]int, n int) (top []string, other int) {
+	names := make([]string, 0, len(counts))
+	for name := range counts {
+		names = append(names, name)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if c := cmp.Compare(counts[b], counts[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	if len(names) <= n {
+		return names, 0
+	}
+	for _, name := range names[n:] {
+		other += counts[name]
+	}
+	return names[:n], other
 }
