@@ -130,7 +130,7 @@ func publish(o *publishFlags, data string) (string, error) {
 func localKey() (string, error) {
 	path, err := auth.DefaultKeyPath()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w; pass --token", err)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -138,7 +138,7 @@ func serve(ctx context.Context, env *Env, o *serveFlags, log *slog.Logger) error
 	if o.key == "" {
 		path, err := auth.DefaultKeyPath()
 		if err != nil {
-			return err
+			return flagHint(err)
 		}
 		if o.key, err = auth.LoadOrCreateKey(path); err != nil {
 			return err
@@ -196,13 +196,33 @@ func defaultHubName() string {
 // flagHint adds to a library error the flag that fixes it.
 func flagHint(err error) error {
 	var le *node.ListenError
+	var ce *server.ConfigError
 	switch {
 	case errors.As(err, &le):
 		return fmt.Errorf("%w (is another hub running? pick another port with --addr)", err)
 	case errors.Is(err, node.ErrShortKey):
 		return fmt.Errorf("%w (remove --key/HERALD_KEY to use the generated key)", err)
+	case errors.Is(err, auth.ErrNoConfigDir):
+		return fmt.Errorf("%w; pass --key or set HERALD_KEY", err)
+	case errors.As(err, &ce):
+		msg := ce.Error()
+		for _, f := range configFlags {
+			msg = strings.ReplaceAll(msg, f[0], f[1])
+		}
+		return fmt.Errorf("%s: %w", msg, server.ErrBadConfig)
 	}
 	return err
+}
+
+// configFlags maps server.Config fields (as ConfigError names them) to serve's flags, the
+// longer names first so none is replaced inside another.
+var configFlags = [][2]string{
+	{"Limits.MaxSubscribers", "--max-subscribers"}, {"Limits.MaxPerIP", "--max-per-ip"},
+	{"Limits.MaxEventBytes", "--max-event-bytes"}, {"Limits.MaxBodyBytes", "--max-body-bytes"},
+	{"Limits.MaxBatch", "--max-batch"}, {"Limits.ReadHeaderTimeout", "--read-header-timeout"},
+	{"Limits.ReadTimeout", "--read-timeout"}, {"Limits.WriteTimeout", "--write-timeout"},
+	{"HistoryBytes", "--history-bytes"}, {"History", "--history"},
+	{"KeepAlive", "--keepalive"}, {"Retry", "--retry"},
 }
 
 func newLogger(env *Env, level, format string) (*slog.Logger, error) {

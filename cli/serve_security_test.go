@@ -164,6 +164,8 @@ func TestServeSecurityFlagErrors(t *testing.T) {
 		{"cors origin with a path", []string{"--key", secKey, "--cors-origin", "https://a.example/app"}, "no path"},
 		{"short key", []string{"--key", "short"}, "at least 16"},
 		{"negative rate", []string{"--key", secKey, "--publish-rate", "-1"}, "must not be negative"},
+		{"history smaller than two events", []string{"--key", secKey, "--history-bytes", "1000"}, "--history-bytes 1000 must be at least twice --max-event-bytes (65536)"},
+		{"negative per-IP limit", []string{"--key", secKey, "--max-per-ip", "-1"}, "--max-per-ip -1 must not be negative"},
 		{"both TLS modes", []string{"--key", secKey, "--tls-self-signed", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, "either"},
 		{"cert without key", []string{"--key", secKey, "--tls-cert", "c.pem"}, "both --tls-cert and --tls-key"},
 		{"missing cert files", []string{"--key", secKey, "--tls-cert", "/nonexistent/c.pem", "--tls-key", "/nonexistent/k.pem"}, "loading the TLS certificate"},

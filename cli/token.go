@@ -106,7 +106,7 @@ func hubKey(flagKey string) (string, error) {
 	}
 	path, err := auth.DefaultKeyPath()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w; pass --key or set HERALD_KEY", err)
 	}
 	return auth.LoadOrCreateKey(path)
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -73,8 +74,24 @@ const (
 	DefaultWriteTimeout      = 10 * time.Second
 )
 
-// withDefaults fills zero fields and rejects impossible ones with a message that says
-// which flag to fix.
+// ErrBadConfig matches (errors.Is) every error New returns for an impossible Config; the
+// error itself is a *ConfigError naming the field.
+var ErrBadConfig = errors.New("impossible hub configuration")
+
+// ConfigError names a Config field (as Go spells it, e.g. "Limits.MaxPerIP") whose value
+// is impossible, and why. Commands map Field to their own flag names.
+type ConfigError struct {
+	Field  string
+	Value  any
+	Reason string
+}
+
+func (e *ConfigError) Error() string { return fmt.Sprintf("%s %v %s", e.Field, e.Value, e.Reason) }
+
+// Is makes errors.Is(err, ErrBadConfig) true.
+func (e *ConfigError) Is(target error) bool { return target == ErrBadConfig }
+
+// withDefaults fills zero fields and rejects impossible ones with a *ConfigError.
 func (c Config) withDefaults() (Config, error) {
 	setInt(&c.History, DefaultHistory)
 	setInt(&c.HistoryBytes, DefaultHistoryBytes)
@@ -91,15 +108,33 @@ func (c Config) withDefaults() (Config, error) {
 	setDur(&l.ReadHeaderTimeout, DefaultReadHeaderTimeout)
 	setDur(&l.ReadTimeout, DefaultReadTimeout)
 	setDur(&l.WriteTimeout, DefaultWriteTimeout)
-	switch {
-	case c.History < 0 || c.HistoryBytes < 0 || l.MaxSubscribers < 0 || l.MaxPerIP < 0 ||
-		l.MaxEventBytes < 0 || l.MaxBodyBytes < 0 || l.MaxBatch < 0:
-		return c, fmt.Errorf("limits must not be negative (history %d, history-bytes %d, max-subscribers %d, max-per-ip %d, max-event-bytes %d, max-body-bytes %d, max-batch %d)",
-			c.History, c.HistoryBytes, l.MaxSubscribers, l.MaxPerIP, l.MaxEventBytes, l.MaxBodyBytes, l.MaxBatch)
-	case c.KeepAlive < 0 || c.Retry < 0 || l.WriteTimeout < 0 || l.ReadTimeout < 0 || l.ReadHeaderTimeout < 0:
-		return c, fmt.Errorf("durations must not be negative")
-	case c.HistoryBytes < 2*l.MaxEventBytes:
-		return c, fmt.Errorf("--history-bytes (%d) must be at least twice --max-event-bytes (%d) so the history can hold an event of the largest size", c.HistoryBytes, l.MaxEventBytes)
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{
+		{"History", int64(c.History)}, {"HistoryBytes", int64(c.HistoryBytes)},
+		{"Limits.MaxSubscribers", int64(l.MaxSubscribers)}, {"Limits.MaxPerIP", int64(l.MaxPerIP)},
+		{"Limits.MaxEventBytes", int64(l.MaxEventBytes)}, {"Limits.MaxBodyBytes", l.MaxBodyBytes},
+		{"Limits.MaxBatch", int64(l.MaxBatch)},
+	} {
+		if f.v < 0 {
+			return c, &ConfigError{Field: f.name, Value: f.v, Reason: "must not be negative"}
+		}
+	}
+	for _, f := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"KeepAlive", c.KeepAlive}, {"Retry", c.Retry}, {"Limits.WriteTimeout", l.WriteTimeout},
+		{"Limits.ReadTimeout", l.ReadTimeout}, {"Limits.ReadHeaderTimeout", l.ReadHeaderTimeout},
+	} {
+		if f.v < 0 {
+			return c, &ConfigError{Field: f.name, Value: f.v, Reason: "must not be negative"}
+		}
+	}
+	if c.HistoryBytes < 2*l.MaxEventBytes {
+		return c, &ConfigError{Field: "HistoryBytes", Value: c.HistoryBytes, Reason: fmt.Sprintf(
+			"must be at least twice Limits.MaxEventBytes (%d), so the history can hold an event of the largest size", l.MaxEventBytes)}
 	}
 	return c, nil
 }

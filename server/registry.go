@@ -96,10 +96,10 @@ func (r *registry) add(s *subscriber, patterns []string, ip string, lim Limits) 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.total >= lim.MaxSubscribers {
-		return nil, &Error{Status: 503, Msg: "the hub has reached its subscriber limit (--max-subscribers); try again later", RetryAfter: 10e9}
+		return nil, &Error{Status: 503, Msg: "the hub has reached its subscriber limit; try again later", RetryAfter: 10e9}
 	}
 	if r.perIP[ip] >= lim.MaxPerIP {
-		return nil, &Error{Status: 429, Msg: "too many open streams from your address (--max-per-ip); close some or subscribe to several channels on one stream", RetryAfter: 10e9}
+		return nil, &Error{Status: 429, Msg: "too many open streams from your address; close some or subscribe to several channels on one stream", RetryAfter: 10e9}
 	}
 	g := r.groups[key]
 	if g == nil {

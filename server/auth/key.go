@@ -17,13 +17,20 @@ import (
 // MinKeyLen is the shortest key the hub accepts: a shorter secret is guessable.
 const MinKeyLen = 16
 
+// ErrShortKey matches (errors.Is) every refusal of a key shorter than MinKeyLen.
+var ErrShortKey = fmt.Errorf("the hub key is too short; it needs at least %d characters", MinKeyLen)
+
+// ErrNoConfigDir is DefaultKeyPath's error when the system names no user config folder
+// (callers say how else to give the key).
+var ErrNoConfigDir = errors.New("cannot find the user config folder for the hub key")
+
 // DefaultKeyPath returns where the hub keeps its key: herald/key in the user's config folder
 // ($XDG_CONFIG_HOME or ~/.config on Linux, ~/Library/Application Support on macOS,
 // %AppData% on Windows), as os.UserConfigDir defines it.
 func DefaultKeyPath() (string, error) {
 	dir, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("cannot find the user config folder for the hub key (%v); pass --key or set HERALD_KEY", err)
+		return "", fmt.Errorf("%w (%v)", ErrNoConfigDir, err)
 	}
 	return filepath.Join(dir, "herald", "key"), nil
 }

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -139,5 +140,18 @@ func TestLoadOrCreateKeyDirectory(t *testing.T) {
 	path := t.TempDir()
 	if _, err := LoadOrCreateKey(path); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Fatalf("err = %v, want 'not a regular file'", err)
+	}
+}
+
+// TestTypedErrors: refusals callers branch on are errors.Is-able and name no flag.
+func TestTypedErrors(t *testing.T) {
+	_, short := Mint("short", []string{"a"}, nil, 0)
+	_, none := Mint("a-long-enough-hub-key-0123", nil, nil, 0)
+	for _, tc := range []struct {
+		err, want error
+	}{{short, ErrShortKey}, {none, ErrNoScope}} {
+		if !errors.Is(tc.err, tc.want) || strings.Contains(tc.err.Error(), "--") {
+			t.Errorf("err = %v, want %v without a flag name", tc.err, tc.want)
+		}
 	}
 }

@@ -111,14 +111,14 @@ func (p *Policy) AuthorizePublish(r *http.Request, channels []string) error {
 		return err
 	}
 	if !ok {
-		return unauthorized("publishing needs a token: send 'Authorization: Bearer TOKEN' (the hub owner mints one with 'herald token --publish CHANNEL')")
+		return unauthorized("publishing needs a token: send 'Authorization: Bearer TOKEN' (the hub owner mints one with 'herald token')")
 	}
 	for _, ch := range channels {
 		if g.CanPublish(ch) {
 			continue
 		}
 		if len(g.Publish) == 0 {
-			return forbidden("this token may not publish at all (it is for subscribing); ask for one minted with --publish %.40q", ch)
+			return forbidden("this token may not publish at all (it is for subscribing); ask the hub owner for one that may publish to %.40q", ch)
 		}
 		return forbidden("this token may not publish to channel %.40q; it may publish to %s", ch, strings.Join(g.Publish, ", "))
 	}
@@ -151,7 +151,7 @@ func (p *Policy) AuthorizeSubscribe(r *http.Request, patterns []string) (func(ch
 			return nil, unauthorized("channel %.40q is private: subscribing needs a token (add ?token=TOKEN to the URL, or send 'Authorization: Bearer TOKEN')", pat)
 		}
 		if len(g.Subscribe) == 0 {
-			return nil, forbidden("this token may not subscribe at all (it is for publishing); ask for one minted with --subscribe %.40q", pat)
+			return nil, forbidden("this token may not subscribe at all (it is for publishing); ask the hub owner for one that may read %.40q", pat)
 		}
 		return nil, forbidden("this token may not read channel %.40q; it may read %s", pat, strings.Join(g.Subscribe, ", "))
 	}

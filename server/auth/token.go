@@ -58,6 +58,9 @@ var (
 	ErrTokenExpired = errors.New("token has expired")
 )
 
+// ErrNoScope is Mint's error for a token with neither publish nor subscribe patterns.
+var ErrNoScope = errors.New("a token needs at least one publish or subscribe pattern")
+
 // Mint returns an HS256 JWT signed with key that allows publishing to the publish patterns and
 // subscribing to the subscribe patterns. ttl > 0 sets exp to now+ttl; ttl == 0 makes a token
 // that never expires (it stays valid until the hub key is rotated).
@@ -67,13 +70,13 @@ func Mint(key string, publish, subscribe []string, ttl time.Duration) (string, e
 
 func mintAt(now time.Time, key string, publish, subscribe []string, ttl time.Duration) (string, error) {
 	if len(key) < MinKeyLen {
-		return "", fmt.Errorf("the hub key is %d characters long; it needs at least %d", len(key), MinKeyLen)
+		return "", fmt.Errorf("%w (it is %d)", ErrShortKey, len(key))
 	}
 	if ttl < 0 {
 		return "", fmt.Errorf("token lifetime %v is negative; use a positive duration such as 24h, or 0 for no expiry", ttl)
 	}
 	if len(publish) == 0 && len(subscribe) == 0 {
-		return "", errors.New("a token needs at least one --publish or --subscribe pattern")
+		return "", ErrNoScope
 	}
 	for _, list := range [][]string{publish, subscribe} {
 		if len(list) > MaxPatterns {

@@ -65,7 +65,7 @@ type Config struct {
 }
 
 // ErrShortKey is returned by Start for a key shorter than auth.MinKeyLen.
-var ErrShortKey = fmt.Errorf("the hub key is too short; it needs at least %d characters", auth.MinKeyLen)
+var ErrShortKey = auth.ErrShortKey
 
 // ErrAddrInUse matches (errors.Is) a ListenError whose address another program holds.
 var ErrAddrInUse = errors.New("the address is in use by another program")
