@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"testing"
 	"time"
 
 	"github.com/heraldhq/herald/internal/netns"
+	"github.com/miekg/dns"
 )
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -134,5 +136,38 @@ func TestLookupNone(t *testing.T) {
 	hs, err := Lookup(context.Background(), 1500*time.Millisecond, Options{Logger: quiet()})
 	if err != nil || hs == nil || len(hs) != 0 {
 		t.Fatalf("Lookup = %+v, %v; want an empty list and no error", hs, err)
+	}
+}
+
+// A one-shot resolver (not on port 5353, like dig) gets a unicast answer with its query id.
+func TestLegacyUnicastQuery(t *testing.T) {
+	if !netns.Isolate(t) {
+		return
+	}
+	a := advertise(t, Service{Name: "legacy", Port: 7100, Version: "1", Scheme: "http"})
+	<-a.Ready()
+	c, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	q := new(dns.Msg)
+	q.SetQuestion(serviceName, dns.TypePTR)
+	b, _ := q.Pack()
+	if _, err := c.WriteTo(b, mdnsAddr); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	buf := make([]byte, 9000)
+	n, _, err := c.ReadFrom(buf)
+	if err != nil {
+		t.Fatalf("no unicast answer: %v", err)
+	}
+	var r dns.Msg
+	if err := r.Unpack(buf[:n]); err != nil {
+		t.Fatal(err)
+	}
+	if r.Id != q.Id || len(r.Answer) != 1 || r.Answer[0].(*dns.PTR).Ptr != "legacy._herald._tcp.local." || r.Answer[0].Header().Ttl > 10 {
+		t.Errorf("answer %v", &r)
 	}
 }
