@@ -37,7 +37,8 @@ func hints(rec *notify.Recorder) (n int) {
 }
 
 // Closing the window hides it to the tray; the hint says so the first time only, also
-// after the app started again on the same preferences. Without a tray host it quits.
+// after the app started again on the same preferences. Without a tray host it asks whether
+// to quit.
 func TestCloseHidesToTrayWithOneHint(t *testing.T) {
 	var ui sync.Mutex // stands in for the UI goroutine, as in TestPreferencesComeBack
 	onUI = func(f func()) { ui.Lock(); defer ui.Unlock(); f() }
@@ -86,11 +87,23 @@ func TestCloseHidesToTrayWithOneHint(t *testing.T) {
 		if d.visible || hints(rec) != 1 {
 			t.Errorf("close after a restart: visible %v, %d hints; want hidden, no new hint", d.visible, hints(rec))
 		}
+		// Without a tray host closing asks first (quitting stops the hub): "Keep running"
+		// keeps everything, "Quit" quits.
 		tray = false
 		d.setVisible(true)
 		d.closeWindow()
+		if a.quits != 0 || d.quitAsk == nil || !d.visible {
+			t.Fatalf("close without a tray host: %d quits, asking %v, visible %v; want a question first", a.quits, d.quitAsk != nil, d.visible)
+		}
+		d.closeWindow() // closing again while asked: still one question
+		d.answerQuit(false)
+		if a.quits != 0 || d.quitAsk != nil {
+			t.Errorf("Keep running: %d quits", a.quits)
+		}
+		d.closeWindow()
+		d.answerQuit(true)
 		if a.quits != 1 {
-			t.Errorf("close without a tray host: %d quits, want 1", a.quits)
+			t.Errorf("Quit: %d quits, want 1", a.quits)
 		}
 	})
 }

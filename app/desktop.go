@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -44,6 +45,7 @@ type desktop struct {
 	notify  notify.Notifier
 	engMu   sync.Mutex
 	engine  *model.Engine
+	conn    *model.Connection // what the hubs' herald.* events said, per feed
 	hub     *backend.Hub
 	feeds   *backend.Feeds
 	rate    rateMeter
@@ -58,7 +60,8 @@ type desktop struct {
 	status    *widget.Label
 	dndBtn    *widget.Button
 	tray      *trayMenu
-	stopLAN   func() // ends browsing the LAN (lan.go); nil when discovery is off
+	stopLAN   func()                // ends browsing the LAN (lan.go); nil when discovery is off
+	quitAsk   *dialog.ConfirmDialog // open while asking whether to quit (no tray host)
 
 	wg sync.WaitGroup
 }
@@ -67,7 +70,7 @@ type desktop struct {
 // feeds and the batcher; they stop when ctx ends and shutdown is called.
 func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slog.Logger, n notify.Notifier) *desktop {
 	d := &desktop{ctx: ctx, app: a, log: log, visible: true, notify: n,
-		events: model.NewLog(model.DefaultLogCap), stocks: model.NewStocks(),
+		events: model.NewLog(model.DefaultLogCap), stocks: model.NewStocks(), conn: model.NewConnection(),
 		batch: model.NewBatcher[model.Event](model.DefaultLogCap)}
 	d.prefs = loadPrefs(a, log)
 	s := d.prefs.get()
@@ -82,7 +85,7 @@ func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slo
 	}
 	d.prefs.set(s)
 	a.Settings().SetTheme(ui.Theme{Variant: s.Theme})
-	d.engine = &model.Engine{Rules: s.Rules, PriceAlerts: s.PriceAlerts, DND: s.DND}
+	d.engine = &model.Engine{Rules: s.Rules, PriceAlerts: s.PriceAlerts, DND: s.DND, NotifySimulated: s.DemoNotify}
 
 	// The window first: Fyne wants it before any widget.
 	d.win = a.NewWindow("Herald")
@@ -135,20 +138,23 @@ func (d *desktop) hubChanged() {
 
 func (d *desktop) buildWindow(s model.Settings) {
 	d.stockP = ui.NewStockPanel(d.stocks)
+	d.stockP.SetDemo(s.Hub.Enabled && s.Hub.Demo)
 	d.logP = ui.NewEventLog(d.events, d.win, s.LogFilter)
 	d.logP.OnFilterChanged = func(f model.Filter) { d.prefs.update(func(s *model.Settings) { s.LogFilter = f }) }
-	d.feedsP = ui.NewFeedsPanel(d.feeds, d.win)
+	d.feedsP = ui.NewFeedsPanel(gapFeeds{d.feeds, d.conn}, d.win)
 	d.hubP = ui.NewHubPanel(d.hub, d.win)
 	d.hubP.OnApplied = func(err error) {
 		if err != nil {
 			d.log.Error("hub", "err", err)
 		}
+		hs := d.hub.HubSettings()
+		d.stockP.SetDemo(hs.Enabled && hs.Demo)
 		d.tray.sync()
 		d.updateStatus()
 	}
 	pub := &backend.Publisher{Own: d.hub.Server}
 	broadcast := ui.NewBroadcastPanel(pub)
-	d.settingsP = ui.NewSettingsPanel(ui.NotifySettings{Rules: s.Rules, PriceAlerts: s.PriceAlerts, DND: s.DND, Theme: s.Theme})
+	d.settingsP = ui.NewSettingsPanel(ui.NotifySettings{Rules: s.Rules, PriceAlerts: s.PriceAlerts, DND: s.DND, Theme: s.Theme, DemoNotify: s.DemoNotify})
 	d.settingsP.OnChange = d.settingsChanged
 	d.settingsP.OnTest = func() {
 		d.notify.Notify(model.Notification{Title: "Herald", Body: "Notifications work. You will see alerts like this one."})
@@ -190,10 +196,15 @@ func (d *desktop) buildWindow(s model.Settings) {
 func (d *desktop) settingsChanged(n ui.NotifySettings) {
 	d.engMu.Lock()
 	d.engine.Rules, d.engine.PriceAlerts, d.engine.DND = n.Rules, n.PriceAlerts, n.DND
+	d.engine.NotifySimulated = n.DemoNotify
 	d.engMu.Unlock()
-	d.app.Settings().SetTheme(ui.Theme{Variant: n.Theme})
+	if d.prefs.get().Theme != n.Theme {
+		d.app.Settings().SetTheme(ui.Theme{Variant: n.Theme})
+		d.stockP.Restyle() // the cards draw with explicit colours
+	}
 	d.prefs.update(func(s *model.Settings) {
 		s.Rules, s.PriceAlerts, s.DND, s.Theme = n.Rules, n.PriceAlerts, n.DND, n.Theme
+		s.DemoNotify = n.DemoNotify
 	})
 	d.showDND(n.DND)
 	d.tray.sync()
@@ -217,6 +228,9 @@ func (d *desktop) showDND(on bool) {
 // deliver runs on the batcher's goroutine: the model takes the batch, the rules decide on
 // notifications, and the UI refreshes once.
 func (d *desktop) deliver(evs []model.Event) {
+	for i := range evs {
+		evs[i].Note, _ = d.conn.Describe(evs[i])
+	}
 	d.events.Add(evs...)
 	now := time.Now()
 	var out []model.Notification
@@ -273,6 +287,8 @@ func (d *desktop) refreshSlow() {
 		d.feedsP.Refresh()
 	case "Hub":
 		d.hubP.Refresh()
+	case "Settings":
+		d.offerFeeds()
 	}
 	d.logP.Refresh() // the paused count
 	d.updateStatus()
@@ -283,7 +299,32 @@ func (d *desktop) refreshAll() {
 	d.logP.Refresh()
 	d.feedsP.Refresh()
 	d.hubP.Refresh()
+	d.offerFeeds()
 	d.updateStatus()
+}
+
+// offerFeeds gives the settings panel the feed names a rule can name.
+func (d *desktop) offerFeeds() {
+	var names []string
+	for _, f := range d.feeds.Feeds() {
+		names = append(names, f.Config.Name)
+	}
+	d.settingsP.SetFeeds(names)
+}
+
+// gapFeeds is the feed list as the feeds panel shows it: each feed's state with the reason
+// its events may be missing, from the hub's last herald.gap.
+type gapFeeds struct {
+	ui.FeedManager
+	conn *model.Connection
+}
+
+func (g gapFeeds) Feeds() []model.FeedInfo {
+	fs, now := g.FeedManager.Feeds(), time.Now()
+	for i := range fs {
+		fs[i].Status.Gap, fs[i].Status.GapAt = g.conn.Warning(fs[i].Config.Name, now)
+	}
+	return fs
 }
 
 func (d *desktop) updateStatus() {

@@ -2,7 +2,9 @@ package app
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	fynedesktop "fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/heraldhq/herald/app/model"
 	"github.com/heraldhq/herald/assets"
@@ -52,10 +54,10 @@ const hintTitle = "Herald is still running"
 
 // closeWindow is what closing the window does once the tray is set up: hide to the tray,
 // telling the user so the first time ever (kept in preferences); without a tray host to
-// come back from, quit.
+// come back from, ask before quitting, since quitting also stops the hub and the feeds.
 func (d *desktop) closeWindow() {
 	if !trayHost() {
-		d.app.Quit()
+		d.askQuit()
 		return
 	}
 	d.setVisible(false)
@@ -92,4 +94,26 @@ func (d *desktop) setVisible(v bool) {
 		d.win.Hide()
 	}
 	d.tray.sync()
+}
+
+// askQuit asks whether to quit when there is no tray to keep the app in, saying what stops
+// with it (the hub and who is connected to it, the feeds).
+func (d *desktop) askQuit() {
+	if d.quitAsk != nil {
+		return // already asking
+	}
+	st := d.hub.HubStatus()
+	msg := widget.NewLabel(model.QuitWarning(st, d.hub.HubSettings().LAN, len(d.feeds.Configs())))
+	msg.Wrapping = fyne.TextWrapWord
+	d.quitAsk = dialog.NewCustomConfirm("Quit Herald?", "Quit", "Keep running", msg, d.answerQuit, d.win)
+	d.quitAsk.Resize(fyne.NewSize(460, 220))
+	d.quitAsk.Show()
+}
+
+// answerQuit is the quit question's answer.
+func (d *desktop) answerQuit(quit bool) {
+	d.quitAsk = nil
+	if quit {
+		d.app.Quit()
+	}
 }

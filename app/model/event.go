@@ -17,6 +17,19 @@ type Event struct {
 	Type string    `json:"event"`
 	ID   string    `json:"id,omitempty"`
 	Data string    `json:"data"`
+	// Note is what the app says about one of the hub's own herald.* events (set when it
+	// arrives, since it depends on the feed's earlier ones); empty for every other event.
+	Note string `json:"note,omitempty"`
+}
+
+// Simulated reports whether the event says it is made up: the demo's notifications carry
+// "simulated": true, so they never pass for real alarms.
+func (e Event) Simulated() bool {
+	if !strings.Contains(e.Data, `"simulated"`) {
+		return false // the common case, without decoding
+	}
+	m, ok := e.Fields()
+	return ok && m["simulated"] == true
 }
 
 // Fields decodes the event's data as a JSON object; ok is false when it is not one.

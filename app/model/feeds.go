@@ -176,6 +176,10 @@ type FeedStatus struct {
 	RetryAt   time.Time
 	Events    int64
 	LastEvent time.Time
+	// Gap says why events of this feed may be missing (its last herald.gap, for a while
+	// after it came; see Connection.Warning), and GapAt when that was.
+	Gap   string
+	GapAt time.Time
 }
 
 // Text describes the state for a person: "live", "retrying in 3 s", "failed: why".

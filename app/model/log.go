@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -17,6 +18,20 @@ type Filter struct {
 	Feed string
 	Type string
 	Text string
+}
+
+// Active reports whether the filter hides anything.
+func (f Filter) Active() bool { return f.Feed != "" || f.Type != "" || f.Text != "" }
+
+// Describe says what the filter keeps, e.g. `feed "CI", type "alert", text "disk"`.
+func (f Filter) Describe() string {
+	var parts []string
+	for _, p := range [][2]string{{"feed", f.Feed}, {"type", f.Type}, {"text", f.Text}} {
+		if p[1] != "" {
+			parts = append(parts, p[0]+" "+strconv.Quote(p[1]))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Match reports whether e passes the filter. lowText must be strings.ToLower(f.Text).

@@ -21,6 +21,7 @@ type Quote struct {
 	ChangePercent float64
 	HasChange     bool // the feed sent change (otherwise it is derived)
 	HasPercent    bool // the feed sent change % (otherwise it is derived)
+	Simulated     bool // the feed says the price is made up ("simulated": true, the demo)
 }
 
 // IsStockEvent reports whether an event type carries stock quotes; real feeds spell it
@@ -67,7 +68,7 @@ func quoteFrom(m map[string]any) (Quote, bool) {
 	if sym == "" || !ok {
 		return Quote{}, false
 	}
-	q := Quote{Symbol: sym, Price: price}
+	q := Quote{Symbol: sym, Price: price, Simulated: m["simulated"] == true}
 	if c, ok := number(first(m, "change", "Change")); ok {
 		q.Change, q.HasChange = c, true
 	}

@@ -75,8 +75,11 @@ const DefaultCoalesceWindow = 4 * time.Second
 type Engine struct {
 	Rules       []Rule
 	PriceAlerts []PriceAlert
-	DND         bool          // drop everything (counted in Suppressed)
-	Window      time.Duration // coalescing window; DefaultCoalesceWindow when 0
+	DND         bool // drop everything (counted in Suppressed)
+	// NotifySimulated lets events marked simulated (the demo's) through the rules, titled
+	// "Demo: …"; without it they never notify.
+	NotifySimulated bool
+	Window          time.Duration // coalescing window; DefaultCoalesceWindow when 0
 
 	armed      map[string]bool // PriceAlert.String() and feed -> still able to fire
 	lastSent   time.Time
@@ -96,10 +99,20 @@ func (g *Engine) window() time.Duration {
 func (g *Engine) Process(e Event, now time.Time) []Notification {
 	var cands []Notification
 	for _, r := range g.Rules {
-		if r.matches(e) {
-			cands = append(cands, notificationFor(e))
+		if !r.matches(e) {
+			continue
+		}
+		if e.Simulated() {
+			if !g.NotifySimulated {
+				break
+			}
+			n := notificationFor(e)
+			n.Title = "Demo: " + n.Title
+			cands = append(cands, n)
 			break
 		}
+		cands = append(cands, notificationFor(e))
+		break
 	}
 	if IsStockEvent(e.Type) && len(g.PriceAlerts) > 0 {
 		for _, q := range ParseQuotes(e.Data) {

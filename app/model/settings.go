@@ -31,6 +31,9 @@ type Settings struct {
 	HintShown   bool         `json:"trayHintShown"`
 	LogFilter   Filter       `json:"logFilter"`
 	Theme       string       `json:"theme"` // "", "light" or "dark"
+	// DemoNotify lets the demo's simulated notifications reach the desktop (off by default:
+	// a first run must not raise fake alarms).
+	DemoNotify bool `json:"demoNotifications,omitempty"`
 }
 
 // DefaultSettings is the first run: the hub on with the demo, the app subscribed to it.

@@ -1,5 +1,7 @@
 package model
 
+import "fmt"
+
 // FeedInfo is one row of the feeds panel: a feed's settings and live state.
 type FeedInfo struct {
 	Config FeedConfig
@@ -18,6 +20,37 @@ type HubStatus struct {
 	Connections int
 	Channels    int
 	Published   uint64
+}
+
+// QuitWarning says what quitting stops, for the question asked when closing the window
+// cannot hide the app in a tray: the hub (and who follows it) and the feeds.
+func QuitWarning(hub HubStatus, lan bool, feeds int) string {
+	msg := "This desktop has no tray to keep Herald in, so closing the window quits it."
+	if hub.Running {
+		who := "this computer"
+		if lan {
+			who = "your local network"
+		}
+		msg += fmt.Sprintf(" The hub you share with %s stops", who)
+		if hub.Connections > 0 {
+			msg += fmt.Sprintf(" and %d connected subscriber%s lose it", hub.Connections, plural(hub.Connections))
+		}
+		msg += "."
+	}
+	switch {
+	case feeds == 1:
+		msg += " Your feed stops."
+	case feeds > 1:
+		msg += fmt.Sprintf(" Your %d feeds stop.", feeds)
+	}
+	return msg
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // Target is where a broadcast goes: the own hub (URL empty) or a remote hub with a token.

@@ -19,11 +19,21 @@ const (
 	allTypes = "All types"
 )
 
-// columns of the event table: title and width.
+// columns of the event table: title and width. Data takes what the others leave (at least
+// its width here), so a narrow window cuts off the ID, not the data.
 var columns = []struct {
 	title string
 	width float32
-}{{"Time", 92}, {"Feed", 120}, {"Event", 140}, {"ID", 172}, {"Data", 600}}
+}{{"Time", 84}, {"Feed", 120}, {"Event", 150}, {"Data", 300}, {"ID", 172}}
+
+// The columns' positions, by name.
+const (
+	colTime = iota
+	colFeed
+	colEvent
+	colData
+	colID
+)
 
 // EventLog is the virtualised event table with its filter bar.
 type EventLog struct {
@@ -42,6 +52,12 @@ type EventLog struct {
 	root    fyne.CanvasObject
 	// detailLines is the open detail dialog's text, for tests.
 	detailLines *widget.List
+
+	// filterBar shows, while a filter is on, what it keeps and how much it hides, with a
+	// button to clear it: a filter kept from the last run must not look like an empty log.
+	filterBar   *fyne.Container
+	filterText  *widget.Label
+	ClearFilter *widget.Button
 
 	// OnFilterChanged, when set, is told the filter the user picked (to keep it).
 	OnFilterChanged func(model.Filter)
@@ -93,10 +109,15 @@ func NewEventLog(log *model.Log, win fyne.Window, initial model.Filter) *EventLo
 	export := widget.NewButtonWithIcon("Export", theme.DocumentSaveIcon(), l.exportDialog)
 	l.status = widget.NewLabel("")
 	l.status.Importance = widget.LowImportance
+	l.filterText = widget.NewLabel("")
+	l.filterText.Importance = widget.WarningImportance
+	l.filterText.Truncation = fyne.TextTruncateEllipsis
+	l.ClearFilter = widget.NewButtonWithIcon("Show all", theme.ContentClearIcon(), func() { l.SetFilter(model.Filter{}) })
+	l.filterBar = container.NewBorder(nil, nil, widget.NewIcon(theme.NewWarningThemedResource(theme.SearchIcon())), l.ClearFilter, l.filterText)
 
 	filters := container.NewBorder(nil, nil,
 		container.NewHBox(l.feedSel, l.typeSel), container.NewHBox(l.pause, clearBtn, export), l.search)
-	l.root = container.NewBorder(filters, l.status, nil, nil, l.table)
+	l.root = container.NewBorder(container.NewVBox(filters, l.filterBar), l.status, nil, nil, &fitColumns{table: l.table})
 	l.Refresh()
 	return l
 }
@@ -209,6 +230,20 @@ func (l *EventLog) updateStatus(paused bool, pending uint64) {
 		s = fmt.Sprintf("Paused · %d new events waiting · ", pending) + s
 	}
 	l.status.SetText(s)
+	if !l.filter.Active() {
+		l.filterBar.Hide()
+		return
+	}
+	l.filterText.SetText(fmt.Sprintf("Filtered: only %s · %d of %d events shown", l.filter.Describe(), len(l.rows), l.log.Len()))
+	l.filterBar.Show()
+}
+
+// FilterBanner returns the filter bar's text, or "" while it is hidden (tests).
+func (l *EventLog) FilterBanner() string {
+	if !l.filterBar.Visible() {
+		return ""
+	}
+	return l.filterText.Text
 }
 
 func (l *EventLog) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
@@ -222,25 +257,92 @@ func (l *EventLog) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	lb.TextStyle = fyne.TextStyle{}
 	var text string
 	switch id.Col {
-	case 0:
+	case colTime:
 		text = e.Time.Format("15:04:05")
 		lb.Importance = widget.LowImportance
-	case 1:
+	case colFeed:
 		text = e.Feed
-	case 2:
+	case colEvent:
 		text = e.Type
 		lb.Importance = KindImportance(model.Kind(e.Type), e.Level())
 		lb.TextStyle.Bold = true
-	case 3:
+	case colID:
 		text = e.ID
 		lb.Importance = widget.LowImportance
-	case 4:
+	case colData:
 		text = e.Preview(160)
 		lb.TextStyle.Monospace = true
+	}
+	if model.IsControl(e) {
+		text, lb.Importance, lb.TextStyle = controlCell(e, id.Col, text)
 	}
 	lb.Text = text
 	lb.Refresh()
 }
+
+// controlCell styles a row of the hub's own connection events: italic, a symbol for the
+// state instead of the raw type, the app's note instead of the JSON, amber for a gap.
+func controlCell(e model.Event, col int, text string) (string, widget.Importance, fyne.TextStyle) {
+	imp, style := widget.LowImportance, fyne.TextStyle{Italic: true}
+	if e.Type == model.ControlGap {
+		imp = widget.WarningImportance
+	}
+	switch col {
+	case colEvent:
+		style.Bold = true
+		switch e.Type {
+		case model.ControlConnected:
+			text = "● connected"
+		case model.ControlShutdown:
+			text = "○ hub stopping"
+		case model.ControlGap:
+			text = "⚠ gap"
+		}
+	case colData:
+		if e.Note != "" {
+			text = e.Note
+		}
+	case colTime:
+		return text, widget.LowImportance, fyne.TextStyle{}
+	}
+	return text, imp, style
+}
+
+// fitColumns holds the event table and widens its Data column to whatever the other
+// columns leave, so a wide window shows more data and a narrow one stays readable.
+type fitColumns struct {
+	widget.BaseWidget
+	table *widget.Table
+	data  float32
+}
+
+func (f *fitColumns) CreateRenderer() fyne.WidgetRenderer {
+	f.ExtendBaseWidget(f)
+	return &fitRenderer{f: f}
+}
+
+type fitRenderer struct{ f *fitColumns }
+
+func (r *fitRenderer) Layout(size fyne.Size) {
+	others := float32(0)
+	for i, c := range columns {
+		if i != colData {
+			others += c.width
+		}
+	}
+	// Past its minimum, Data shrinks no further and the ID column goes off the right edge
+	// (the table scrolls sideways) instead.
+	w := max(columns[colData].width, size.Width-others-theme.Padding()*4)
+	if w != r.f.data {
+		r.f.data = w
+		r.f.table.SetColumnWidth(colData, w)
+	}
+	r.f.table.Resize(size)
+}
+func (r *fitRenderer) MinSize() fyne.Size           { return r.f.table.MinSize() }
+func (r *fitRenderer) Refresh()                     { r.f.table.Refresh() }
+func (r *fitRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.f.table} }
+func (r *fitRenderer) Destroy()                     {}
 
 // KindImportance picks the colour of an event type: alerts red (orange below error),
 // notifications orange, stock quotes green, the hub's own events grey, messages blue.

@@ -144,9 +144,16 @@ func (p *FeedsPanel) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	r.url.SetText(u)
 	r.state.SetText(f.Status.Text(p.now()))
 	r.state.Importance = phaseImportance(f.Status.Phase)
-	r.state.Refresh()
 	r.counters.SetText(p.counters(f))
 	r.dot.SetResource(phaseIcon(f.Status.Phase))
+	if f.Status.Gap != "" && f.Status.Phase == model.PhaseLive {
+		// Amber: live again, but the hub said events are gone (the log's gap row has it too).
+		r.state.SetText("live · events may be missing")
+		r.state.Importance = widget.WarningImportance
+		r.counters.SetText("since " + f.Status.GapAt.Format("15:04") + ": " + f.Status.Gap)
+		r.dot.SetResource(theme.NewWarningThemedResource(theme.MediaRecordIcon()))
+	}
+	r.state.Refresh()
 	if f.Own {
 		r.remove.Hide()
 	} else {

@@ -19,6 +19,9 @@ import (
 	"github.com/heraldhq/herald/app/model"
 )
 
+// portWidth fits "65535" with room to spare.
+const portWidth = 110
+
 // HubPanel controls the embedded hub and shows how teammates reach it.
 type HubPanel struct {
 	hub  HubControl
@@ -62,7 +65,8 @@ func NewHubPanel(hub HubControl, win fyne.Window) *HubPanel {
 	p.ApplyButton = widget.NewButtonWithIcon("Apply", theme.ConfirmIcon(), func() { p.Apply() })
 	p.ApplyButton.Importance = widget.HighImportance
 	form := widget.NewForm(
-		widget.NewFormItem("", p.Enabled), widget.NewFormItem("Port", p.Port),
+		// A port has five digits: a field as wide as the form would look like it wants a URL.
+		widget.NewFormItem("", p.Enabled), widget.NewFormItem("Port", container.NewHBox(container.NewGridWrap(fyne.NewSize(portWidth, p.Port.MinSize().Height), p.Port))),
 		widget.NewFormItem("", p.LAN), widget.NewFormItem("", p.Demo),
 		widget.NewFormItem("Redis", p.Redis),
 	)

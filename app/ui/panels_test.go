@@ -326,7 +326,8 @@ func TestSettingsPanel(t *testing.T) {
 		t.Error("an empty rule was accepted")
 	}
 	p.RuleEvent.SetText("deploy")
-	p.RuleFeed.SetText("ci")
+	p.SetFeeds([]string{"This hub", "ci"})
+	p.RuleFeed.SetSelected("ci")
 	if err := p.AddRule(); err != nil || len(last.Rules) != 3 || last.Rules[2] != (model.Rule{Feed: "ci", Event: "deploy", Enabled: true}) {
 		t.Errorf("add rule: %v %+v", err, last.Rules)
 	}

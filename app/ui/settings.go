@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,6 +21,7 @@ type NotifySettings struct {
 	PriceAlerts []model.PriceAlert
 	DND         bool
 	Theme       string // "", "light" or "dark"
+	DemoNotify  bool   // the demo's simulated notifications reach the desktop too
 }
 
 var themeNames = []string{"Follow the system", "Light", "Dark"}
@@ -30,15 +32,19 @@ type SettingsPanel struct {
 	root fyne.CanvasObject
 
 	// The controls, exposed for tests.
-	DND                 *widget.Check
-	Theme               *widget.Select
-	RuleFeed, RuleEvent *widget.Entry
-	Symbol, Threshold   *widget.Entry
-	Direction           *widget.Select
-	Err                 *widget.Label
-	rules, alerts       *fyne.Container
-	OnChange            func(NotifySettings)
-	OnTest              func()
+	DND, DemoNotify   *widget.Check
+	Theme             *widget.Select
+	RuleFeed          *widget.Select // "any feed" or one of the feeds (SetFeeds)
+	RuleEvent         *widget.Entry
+	Symbol, Threshold *widget.Entry
+	Direction         *widget.Select
+	Err               *widget.Label
+	TestButton        *widget.Button
+	TestResult        *widget.Label
+	feeds             []string
+	rules, alerts     *fyne.Container
+	OnChange          func(NotifySettings)
+	OnTest            func()
 }
 
 // NewSettingsPanel returns the panel showing s.
@@ -51,6 +57,13 @@ func NewSettingsPanel(s NotifySettings) *SettingsPanel {
 		}
 	})
 	p.DND.SetChecked(s.DND)
+	p.DemoNotify = widget.NewCheck("Notify me about the demo's simulated events too", func(on bool) {
+		if on != p.s.DemoNotify {
+			p.s.DemoNotify = on
+			p.changed()
+		}
+	})
+	p.DemoNotify.SetChecked(s.DemoNotify)
 	p.Theme = widget.NewSelect(themeNames, func(n string) {
 		v := map[string]string{"Light": "light", "Dark": "dark"}[n]
 		if v != p.s.Theme {
@@ -66,8 +79,8 @@ func NewSettingsPanel(s NotifySettings) *SettingsPanel {
 	p.Err.Importance = widget.DangerImportance
 	p.Err.Wrapping = fyne.TextWrapWord
 
-	p.RuleFeed, p.RuleEvent = widget.NewEntry(), widget.NewEntry()
-	p.RuleFeed.SetPlaceHolder("any feed")
+	p.RuleFeed, p.RuleEvent = widget.NewSelect([]string{anyFeed}, nil), widget.NewEntry()
+	p.RuleFeed.SetSelected(anyFeed)
 	p.RuleEvent.SetPlaceHolder("event type, e.g. deploy or ci.*")
 	addRule := widget.NewButtonWithIcon("Add rule", theme.ContentAddIcon(), func() { p.AddRule() })
 	p.rules = container.NewVBox()
@@ -80,13 +93,13 @@ func NewSettingsPanel(s NotifySettings) *SettingsPanel {
 	addAlert := widget.NewButtonWithIcon("Add alert", theme.ContentAddIcon(), func() { p.AddPriceAlert() })
 	p.alerts = container.NewVBox()
 
-	test := widget.NewButtonWithIcon("Send a test notification", theme.InfoIcon(), func() {
-		if p.OnTest != nil {
-			p.OnTest()
-		}
-	})
-	general := widget.NewCard("General", "", container.NewVBox(p.DND,
-		container.NewBorder(nil, nil, widget.NewLabel("Appearance"), nil, p.Theme), container.NewHBox(test)))
+	p.TestButton = widget.NewButtonWithIcon("Send a test notification", theme.InfoIcon(), p.SendTest)
+	p.TestResult = widget.NewLabel("")
+	p.TestResult.Importance = widget.LowImportance
+	p.TestResult.Wrapping = fyne.TextWrapWord
+	general := widget.NewCard("General", "", container.NewVBox(p.DND, p.DemoNotify,
+		container.NewBorder(nil, nil, widget.NewLabel("Appearance"), nil, p.Theme),
+		container.NewBorder(nil, nil, p.TestButton, nil, p.TestResult)))
 	rules := widget.NewCard("Notify me about", "Events of these types raise a native notification; a burst becomes one with a count",
 		container.NewVBox(p.rules, container.NewBorder(nil, nil, nil, addRule, container.NewGridWithColumns(2, p.RuleFeed, p.RuleEvent))))
 	alerts := widget.NewCard("Price alerts", "Notify once when a symbol crosses a price",
@@ -98,6 +111,35 @@ func NewSettingsPanel(s NotifySettings) *SettingsPanel {
 
 // Object returns the panel's canvas object.
 func (p *SettingsPanel) Object() fyne.CanvasObject { return p.root }
+
+// anyFeed is the rule feed choice that matches every feed.
+const anyFeed = "any feed"
+
+// SetFeeds offers these feed names for new rules (rules can only name feeds that exist).
+func (p *SettingsPanel) SetFeeds(names []string) {
+	if slices.Equal(names, p.feeds) {
+		return
+	}
+	p.feeds = append([]string(nil), names...)
+	p.RuleFeed.SetOptions(append([]string{anyFeed}, names...))
+	if !slices.Contains(names, p.RuleFeed.Selected) {
+		p.RuleFeed.SetSelected(anyFeed)
+	}
+	p.rebuild() // a rule may name a feed that is gone
+}
+
+// SendTest sends the test notification, unless do not disturb is on: then it says why
+// nothing will appear instead of breaking the promise of silence.
+func (p *SettingsPanel) SendTest() {
+	if p.s.DND {
+		p.TestResult.SetText("Do not disturb is on, so nothing was sent. Turn it off to try.")
+		return
+	}
+	if p.OnTest != nil {
+		p.OnTest()
+	}
+	p.TestResult.SetText("Sent: it should show on your desktop now.")
+}
 
 // Settings returns what the panel holds now.
 func (p *SettingsPanel) Settings() NotifySettings { return p.s }
@@ -124,7 +166,13 @@ func (p *SettingsPanel) AddRule() error {
 			return p.fail(fmt.Errorf("event pattern: %v", err))
 		}
 	}
-	p.s.Rules = append(p.s.Rules, model.Rule{Feed: strings.TrimSpace(p.RuleFeed.Text), Event: ev, Enabled: true})
+	feed := p.RuleFeed.Selected
+	if feed == anyFeed {
+		feed = ""
+	} else if !slices.Contains(p.feeds, feed) {
+		return p.fail(fmt.Errorf("there is no feed named %q: pick one from the list", feed))
+	}
+	p.s.Rules = append(p.s.Rules, model.Rule{Feed: feed, Event: ev, Enabled: true})
 	p.RuleEvent.SetText("")
 	p.Err.SetText("")
 	p.changed()
@@ -174,6 +222,10 @@ func (p *SettingsPanel) rebuild() {
 			p.changed()
 		})
 		label := widget.NewLabel(fmt.Sprintf("%s  ·  from %s", r.Event, feed))
+		if r.Feed != "" && r.Feed != "*" && p.feeds != nil && !slices.Contains(p.feeds, r.Feed) {
+			label.SetText(label.Text + "  ·  no such feed now")
+			label.Importance = widget.WarningImportance
+		}
 		p.rules.Add(container.NewBorder(nil, nil, on, del, label))
 	}
 	p.alerts.RemoveAll()

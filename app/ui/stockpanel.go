@@ -19,22 +19,87 @@ type StockPanel struct {
 	version uint64
 	cards   map[string]*stockCard // by model.StockKey
 	grid    *fyne.Container
+	hint    *widget.Label
 	empty   fyne.CanvasObject
 	root    *fyne.Container
 }
 
+// Card sizes: as wide as the panel allows between these, so four cards fit side by side in an
+// 800 px window and five in the default 1180 px one.
+const (
+	cardMinWidth  = 160
+	cardMaxWidth  = 240
+	cardHeight    = 150
+	hintNoDemo    = "Waiting for stock quotes…\nTurn on the demo in Hub, or add a feed that sends stock-update events."
+	hintDemoStart = "The demo is starting: its simulated quotes arrive in a moment…"
+)
+
 // NewStockPanel returns a panel over the given stock state; call Refresh after updates.
 func NewStockPanel(stocks *model.Stocks) *StockPanel {
 	p := &StockPanel{stocks: stocks, cards: map[string]*stockCard{}}
-	// 208 px wide: five symbols side by side in the default 1180 px window.
-	p.grid = container.NewGridWrap(fyne.NewSize(208, 150))
-	hint := widget.NewLabel("Waiting for stock quotes…\nTurn on the demo in Hub, or add a feed that sends stock-update events.")
-	hint.Alignment = fyne.TextAlignCenter
-	hint.Importance = widget.LowImportance
-	p.empty = container.NewCenter(hint)
+	p.grid = container.New(&cardGrid{})
+	p.hint = widget.NewLabel(hintNoDemo)
+	p.hint.Alignment = fyne.TextAlignCenter
+	p.hint.Importance = widget.LowImportance
+	p.empty = container.NewCenter(p.hint)
 	p.root = container.NewStack(p.empty, container.NewVScroll(container.NewPadded(p.grid)))
 	p.Refresh()
 	return p
+}
+
+// SetDemo says whether this computer's hub runs the demo, so the hint before the first quote
+// does not ask to turn on a demo that is already starting.
+func (p *StockPanel) SetDemo(on bool) {
+	if on {
+		p.hint.SetText(hintDemoStart)
+	} else {
+		p.hint.SetText(hintNoDemo)
+	}
+}
+
+// Hint returns the text shown while there are no quotes (tests).
+func (p *StockPanel) Hint() string { return p.hint.Text }
+
+// Restyle redraws every card in the current theme's colours; the cards draw with explicit
+// colours, which a theme switch does not update by itself.
+func (p *StockPanel) Restyle() {
+	for _, c := range p.cards {
+		c.restyle()
+	}
+	p.version = 0
+	p.Refresh()
+}
+
+// cardGrid lays the cards out in rows, each card as wide as the row allows between
+// cardMinWidth and cardMaxWidth, so a narrow window gets narrower cards before a card
+// wraps into a row below.
+type cardGrid struct{ width float32 }
+
+func (g *cardGrid) columns(width float32, n int) (int, float32) {
+	pad := theme.Padding()
+	cols := max(1, min(n, int((width+pad)/(cardMinWidth+pad))))
+	w := min(float32(cardMaxWidth), (width-pad*float32(cols-1))/float32(cols))
+	return cols, max(w, 1)
+}
+
+func (g *cardGrid) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	g.width = size.Width
+	cols, w := g.columns(size.Width, len(objs))
+	pad := theme.Padding()
+	for i, o := range objs {
+		r, c := i/cols, i%cols
+		o.Move(fyne.NewPos(float32(c)*(w+pad), float32(r)*(cardHeight+pad)))
+		o.Resize(fyne.NewSize(w, cardHeight))
+	}
+}
+
+func (g *cardGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if len(objs) == 0 {
+		return fyne.NewSize(0, 0)
+	}
+	cols, _ := g.columns(max(g.width, cardMinWidth), len(objs))
+	rows := (len(objs) + cols - 1) / cols
+	return fyne.NewSize(cardMinWidth, float32(rows)*cardHeight+float32(rows-1)*theme.Padding())
 }
 
 // Object returns the panel's canvas object.
@@ -90,9 +155,11 @@ type stockCard struct {
 	price   *canvas.Text
 	change  *canvas.Text
 	percent *canvas.Text
-	source  *canvas.Text // the feed's name
+	source  *canvas.Text // the feed's name, and "simulated" on the demo's made-up prices
+	feed    string
 	spark   *Sparkline
 	texts   *fyne.Container // laid out again when a text's width changes
+	last    model.Stock
 }
 
 func newStockCard(symbol, feed string) *stockCard {
@@ -104,6 +171,7 @@ func newStockCard(symbol, feed string) *stockCard {
 		percent: canvas.NewText("", up()),
 		source:  canvas.NewText(cutRunes(feed, 18), theme.Color(theme.ColorNamePlaceHolder)),
 		spark:   NewSparkline(),
+		feed:    feed,
 	}
 	c.source.Alignment = fyne.TextAlignTrailing
 	c.source.TextSize = theme.CaptionTextSize()
@@ -120,7 +188,14 @@ func newStockCard(symbol, feed string) *stockCard {
 	return c
 }
 
+func (c *stockCard) restyle() { c.update(c.last) }
+
 func (c *stockCard) update(s model.Stock) {
+	c.last = s
+	c.source.Text, c.source.TextStyle = cutRunes(c.feed, 18), fyne.TextStyle{}
+	if s.Simulated {
+		c.source.Text, c.source.TextStyle.Italic = cutRunes(c.feed, 12)+" · simulated", true
+	}
 	col := up()
 	sign := "+"
 	if !s.Up() {

@@ -109,9 +109,12 @@ func TestRunPublishesOnEveryChannelAndStops(t *testing.T) {
 			t.Errorf("channel %s: %v, want %s events", ch, r.by[ch], ev)
 		}
 	}
-	var n struct{ Level string }
+	var n struct {
+		Level     string
+		Simulated bool
+	}
 	_ = json.Unmarshal([]byte(r.by["notifications"][0].Data), &n)
-	if n.Level == "" {
-		t.Error("notification has no level")
+	if n.Level == "" || !n.Simulated {
+		t.Errorf("notification %s: want a level and simulated true", r.by["notifications"][0].Data)
 	}
 }

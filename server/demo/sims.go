@@ -15,12 +15,14 @@ import (
 	"github.com/heraldhq/herald/server"
 )
 
-// Quote is one stock-update event's data.
+// Quote is one stock-update event's data. Simulated is always true: the prices are made up,
+// and a client can say so.
 type Quote struct {
 	Symbol        string  `json:"symbol"`
 	Price         float64 `json:"price"`
 	Change        float64 `json:"change"`
 	ChangePercent float64 `json:"changePercent"`
+	Simulated     bool    `json:"simulated"`
 }
 
 // Stocks is a random walk of prices; change is against each symbol's opening price.
@@ -64,7 +66,7 @@ func (s *Stocks) Next() []Quote {
 		p = round2(math.Max(p, 0.01))
 		s.price[sym] = p
 		open := s.open[sym]
-		out = append(out, Quote{Symbol: sym, Price: p, Change: round2(p - open), ChangePercent: round2((p - open) / open * 100)})
+		out = append(out, Quote{Symbol: sym, Price: p, Change: round2(p - open), ChangePercent: round2((p - open) / open * 100), Simulated: true})
 	}
 	return out
 }
@@ -103,16 +105,18 @@ var notes = []struct{ level, title, message string }{
 	{"error", "Job failed", "build #%d failed on the test step"},
 }
 
-// Next returns the next notification.
+// Next returns the next notification. Its data says "simulated": true, so a desktop app can
+// tell the demo's alarms from real ones (Herald's does not notify about them by default).
 func (n *Notifier) Next(now time.Time) server.Message {
 	n.n++
 	t := notes[n.rng.IntN(len(notes))]
 	return jsonMessage(NotificationsChannel, "notification", struct {
-		Level   string `json:"level"`
-		Title   string `json:"title"`
-		Message string `json:"message"`
-		Time    string `json:"time"`
-	}{t.level, t.title, fmt.Sprintf(t.message, 60+n.rng.IntN(40)+n.n%10), now.UTC().Format(time.RFC3339)})
+		Level     string `json:"level"`
+		Title     string `json:"title"`
+		Message   string `json:"message"`
+		Time      string `json:"time"`
+		Simulated bool   `json:"simulated"`
+	}{t.level, t.title, fmt.Sprintf(t.message, 60+n.rng.IntN(40)+n.n%10), now.UTC().Format(time.RFC3339), true})
 }
 
 // Metrics is one "metrics" event's data. Fields the system cannot tell are -1.
