@@ -76,22 +76,38 @@ func (j *Journal) writer() {
 
 // commit stores a batch in one transaction. On success each request gets its events; on
 // failure every request gets the error and nothing of the batch is stored (ids are not
-// used up either).
+// used up either). A message whose idempotency key an event in the file carries (stored
+// before a restart, say, by a publish whose answer was lost) is not stored again: its
+// event is the stored one.
 func (j *Journal) commit(batch []*request, n int) {
 	j.mu.Lock()
 	last, base, count, bytes := j.last, j.base, j.count, j.bytes
 	j.mu.Unlock()
-	all := make([]server.Event, 0, n)
+	all := make([]server.Event, 0, n) // the new events, for the Follow loop
+	var added map[string]server.ID    // keys stored by this commit
+	var dropped []keyedID             // keyed events it trims
 	var buf []byte
 	err := j.db.Update(func(tx *bolt.Tx) error {
-		all = all[:0]
+		all, added, dropped = all[:0], nil, nil
 		id, cnt, byt, bs := last, count, bytes, base
 		evs := tx.Bucket(bucketEvents)
 		for _, r := range batch {
+			r.evs = make([]server.Event, len(r.msgs))
 			for i := range r.msgs {
+				m := &r.msgs[i]
+				if m.ID != "" {
+					if old, ok := added[m.ID]; ok {
+						r.evs[i] = server.Event{ID: old, Message: *m}
+						continue
+					}
+					if old, ok := j.keys[m.ID]; ok {
+						r.evs[i] = server.Event{ID: old, Message: *m}
+						continue
+					}
+				}
 				id.Seq++
 				k := idKey(id)
-				buf = encode(buf[:0], &r.msgs[i])
+				buf = encode(buf[:0], m)
 				// bbolt keeps the slices until the commit: give it its own copy.
 				v := append([]byte(nil), buf...)
 				if err := evs.Put(k, v); err != nil {
@@ -99,13 +115,24 @@ func (j *Journal) commit(batch []*request, n int) {
 				}
 				cnt++
 				byt += len(k) + len(v)
-				all = append(all, server.Event{ID: id, Message: r.msgs[i]})
+				r.evs[i] = server.Event{ID: id, Message: *m}
+				all = append(all, r.evs[i])
+				if m.ID != "" {
+					if added == nil {
+						added = map[string]server.ID{}
+					}
+					added[m.ID] = id
+				}
 			}
+		}
+		if id == last {
+			return nil // every message was stored before
 		}
 		if err := tx.Bucket(bucketMeta).Put(keyLast, idKey(id)); err != nil {
 			return err
 		}
-		if err := j.trim(tx, &cnt, &byt, &bs); err != nil {
+		var err error
+		if dropped, err = j.trim(tx, &cnt, &byt, &bs); err != nil {
 			return err
 		}
 		last, count, bytes, base = id, cnt, byt, bs
@@ -118,19 +145,18 @@ func (j *Journal) commit(batch []*request, n int) {
 		j.failed = err
 		j.mu.Unlock()
 		for _, r := range batch {
-			r.err = err
+			r.evs, r.err = nil, err
 		}
 		return
 	}
-	k := 0
-	for _, r := range batch {
-		r.evs = all[k : k+len(r.msgs) : k+len(r.msgs)]
-		k += len(r.msgs)
+	for k, id := range added {
+		j.keys[k] = id
 	}
+	j.forget(dropped)
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.last, j.base, j.count, j.bytes, j.failed = last, base, count, bytes, nil
-	if j.deliver != nil {
+	if j.deliver != nil && len(all) > 0 {
 		j.deliver(all)
 	}
 }

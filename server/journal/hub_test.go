@@ -46,7 +46,16 @@ func stopHub(h *server.Hub) {
 // postEvent publishes one event over HTTP and returns its id.
 func postEvent(t testing.TB, url, channel, data string) string {
 	t.Helper()
+	return postKeyed(t, url, channel, data, "")
+}
+
+// postKeyed publishes one event with an idempotency key ("" for none) and returns its id.
+func postKeyed(t testing.TB, url, channel, data, key string) string {
+	t.Helper()
 	body := fmt.Sprintf(`{"channel":%q,"data":%q}`, channel, data)
+	if key != "" {
+		body = fmt.Sprintf(`{"channel":%q,"data":%q,"id":%q}`, channel, data, key)
+	}
 	req, _ := http.NewRequest(http.MethodPost, url+"/publish", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+testKey)
@@ -125,5 +134,26 @@ func TestHubRestartKeepsHistory(t *testing.T) {
 		if e.Data != want[i] || e.ID != ids[i+2] {
 			t.Fatalf("event %d = %q id %s, want %q id %s", i, e.Data, e.ID, want[i], ids[i+2])
 		}
+	}
+}
+
+// TestHubKeyAfterRestart: a publisher that retries with the same idempotency key after the
+// hub restarted (its first answer lost in the crash) gets the stored event's id, and the
+// event is in the history once.
+func TestHubKeyAfterRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "history.db")
+	h1, url1 := hubOn(t, path, 100)
+	before := postEvent(t, url1, "orders", "before")
+	first := postKeyed(t, url1, "orders", "order 42", "order-42")
+	stopHub(h1)
+
+	_, url2 := hubOn(t, path, 100)
+	if again := postKeyed(t, url2, "orders", "order 42", "order-42"); again != first {
+		t.Fatalf("the retry after a restart got id %s, want the stored %s", again, first)
+	}
+	last := postEvent(t, url2, "orders", "after")
+	got := resume(t, url2, "orders", before, 2)
+	if got[0].ID != first || got[0].Data != "order 42" || got[1].ID != last {
+		t.Fatalf("replay = %+v, want order 42 once (id %s), then %s", got, first, last)
 	}
 }

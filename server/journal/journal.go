@@ -71,6 +71,9 @@ type Journal struct {
 	closeMu sync.RWMutex  // Publish holds it shared while queueing; Close exclusively
 	closed  bool
 	written chan struct{} // closed when the writer loop has ended
+	// keys maps the idempotency keys of stored events to their ids (load, then the writer
+	// goroutine only), so a publish retried after a restart is not stored twice.
+	keys map[string]server.ID
 
 	// Written by the writer loop only; read under mu.
 	mu      sync.Mutex
@@ -126,7 +129,7 @@ func Open(opts Options) (*Journal, error) {
 	if err != nil {
 		return nil, openError(opts.Path, err)
 	}
-	j := &Journal{opts: opts, db: db, log: opts.Logger, reqs: make(chan *request, 1024), written: make(chan struct{})}
+	j := &Journal{opts: opts, db: db, log: opts.Logger, reqs: make(chan *request, 1024), written: make(chan struct{}), keys: map[string]server.ID{}}
 	if err := j.load(); err != nil {
 		db.Close()
 		return nil, err

@@ -414,3 +414,56 @@ func TestRecord(t *testing.T) {
 		})
 	}
 }
+
+// TestKeys: a message whose idempotency key a stored event carries gets that event's id and
+// stores nothing, in the same run and after a reopen (a publisher retrying after a crash
+// that lost its answer); once the event is trimmed the key is free again.
+func TestKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	j := open(t, path, 4, 0)
+	keyed := func(key, data string) server.Message { return server.Message{Channel: "ch", ID: key, Data: data} }
+	first := publish(t, j, []server.Message{keyed("a", "a1"), keyed("b", "b1"), keyed("a", "a-again-in-batch")})
+	if first[2].ID != first[0].ID {
+		t.Fatalf("a key repeated in one batch got %s, want %s", first[2].ID, first[0].ID)
+	}
+	steps := []struct {
+		name   string
+		reopen bool
+		msgs   []server.Message
+		same   []int // index into first whose id each message must get; -1: a new id
+	}{
+		{"retry in the same run", false, []server.Message{keyed("a", "x")}, []int{0}},
+		{"retry after a restart", true, []server.Message{keyed("b", "y"), keyed("c", "c1")}, []int{1, -1}},
+		{"unkeyed messages are always stored", false, []server.Message{{Channel: "ch", Data: "u"}}, []int{-1}},
+	}
+	for _, st := range steps {
+		if st.reopen {
+			j.Close()
+			j = open(t, path, 4, 0)
+		}
+		before, _ := j.Last(context.Background())
+		evs := publish(t, j, st.msgs)
+		newOnes := 0
+		for i, e := range evs {
+			if st.same[i] >= 0 {
+				if e.ID != first[st.same[i]].ID {
+					t.Fatalf("%s: message %d got id %s, want the stored %s", st.name, i, e.ID, first[st.same[i]].ID)
+				}
+				continue
+			}
+			newOnes++
+			if !before.Less(e.ID) {
+				t.Fatalf("%s: message %d got id %s, not a new one", st.name, i, e.ID)
+			}
+		}
+		if after, _ := j.Last(context.Background()); int(after.Seq-before.Seq) != newOnes {
+			t.Fatalf("%s: %d events stored, want %d", st.name, after.Seq-before.Seq, newOnes)
+		}
+	}
+	// a1 and b1 are trimmed by now (4 kept: c1, u, and the next two): "a" is free again.
+	publish(t, j, msgs("fill", 2))
+	evs := publish(t, j, []server.Message{keyed("a", "a2")})
+	if evs[0].ID == first[0].ID {
+		t.Fatal("a key of a trimmed event still answers the trimmed id")
+	}
+}

@@ -52,6 +52,42 @@ func encode(b []byte, m *server.Message) []byte {
 
 var errRecord = errors.New("malformed event record")
 
+// recordKey returns the idempotency key of a record made by encode ("" when it has none or
+// the record is malformed), reading only as far as the key.
+func recordKey(b []byte) string {
+	if len(b) == 0 || b[0] != recordV1 {
+		return ""
+	}
+	b = b[1:]
+	for i := 0; i < 3; i++ {
+		n, w := binary.Uvarint(b)
+		if w <= 0 || n > uint64(len(b)-w) {
+			return ""
+		}
+		if i == 2 {
+			return string(b[w : w+int(n)])
+		}
+		b = b[w+int(n):]
+	}
+	return ""
+}
+
+// keyedID is a stored event's idempotency key and id.
+type keyedID struct {
+	key string
+	id  server.ID
+}
+
+// forget drops the keys of trimmed events from the index (unless a newer event took the
+// key over). Writer goroutine only.
+func (j *Journal) forget(dropped []keyedID) {
+	for _, d := range dropped {
+		if j.keys[d.key] == d.id {
+			delete(j.keys, d.key)
+		}
+	}
+}
+
 // decode parses a record made by encode. The strings are copied: bbolt's memory is valid
 // only inside its transaction.
 func decode(b []byte) (server.Message, error) {
@@ -116,6 +152,11 @@ func (j *Journal) load() error {
 		_ = evs.ForEach(func(k, v []byte) error {
 			j.count++
 			j.bytes += len(k) + len(v)
+			if key := recordKey(v); key != "" {
+				if id, err := keyID(k); err == nil {
+					j.keys[key] = id
+				}
+			}
 			return nil
 		})
 		if k, _ := evs.Cursor().Last(); k != nil {
@@ -123,7 +164,9 @@ func (j *Journal) load() error {
 				return fmt.Errorf("the history file %s is damaged (newest event %x after the recorded last id %s); move it away to start a new history", j.opts.Path, k, j.last)
 			}
 		}
-		return j.trim(tx, &j.count, &j.bytes, &j.base)
+		dropped, err := j.trim(tx, &j.count, &j.bytes, &j.base)
+		j.forget(dropped)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("%w", err)
@@ -142,29 +185,34 @@ func putMeta(meta *bolt.Bucket, last, base server.ID) error {
 }
 
 // trim deletes the oldest events until count and bytes are within the bounds (always
-// keeping the newest), moving base to the last deleted id.
-func (j *Journal) trim(tx *bolt.Tx, count, bytes *int, base *server.ID) error {
+// keeping the newest), moving base to the last deleted id. It returns the keyed events it
+// deleted, for the key index.
+func (j *Journal) trim(tx *bolt.Tx, count, bytes *int, base *server.ID) ([]keyedID, error) {
 	if *count <= j.opts.MaxEvents && *bytes <= j.opts.MaxBytes {
-		return nil
+		return nil, nil
 	}
+	var dropped []keyedID
 	evs := tx.Bucket(bucketEvents)
 	c := evs.Cursor()
 	trimmed := false
 	for k, v := c.First(); k != nil && *count > 1 && (*count > j.opts.MaxEvents || *bytes > j.opts.MaxBytes); k, v = c.First() {
 		id, err := keyID(k)
 		if err != nil {
-			return err
+			return nil, err
+		}
+		if key := recordKey(v); key != "" {
+			dropped = append(dropped, keyedID{key, id})
 		}
 		*count--
 		*bytes -= len(k) + len(v)
 		*base = id
 		trimmed = true
 		if err := c.Delete(); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if !trimmed {
-		return nil
+		return nil, nil
 	}
-	return tx.Bucket(bucketMeta).Put(keyBase, idKey(*base))
+	return dropped, tx.Bucket(bucketMeta).Put(keyBase, idKey(*base))
 }
