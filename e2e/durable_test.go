@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ type ack struct {
 // publishes answered 200, in publish order (one publisher, so that is id order). Failures
 // (the hub is dead or restarting) are not acknowledged and are simply retried with the next
 // event, as a publisher would.
-func publishAt(url, key, channel string, rate int, stop <-chan struct{}) <-chan []ack {
+func publishAt(url, key, channel string, rate int, stop <-chan struct{}, count *atomic.Int64) <-chan []ack {
 	out := make(chan []ack, 1)
 	go func() {
 		var acks []ack
@@ -51,6 +52,7 @@ func publishAt(url, key, channel string, rate int, stop <-chan struct{}) <-chan 
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK && err == nil && r.ID != "" {
 				acks = append(acks, ack{r.ID, data})
+				count.Add(1)
 			}
 		}
 	}()
@@ -65,9 +67,21 @@ func TestDurableHistorySurvivesKill9(t *testing.T) {
 	hub := startHub(t) // no --history-store: the durable default
 	const channel = "e2e.durable"
 	stop := make(chan struct{})
-	acked := publishAt(hub.URL, hub.Key, channel, 100, stop)
+	var count atomic.Int64
+	acked := publishAt(hub.URL, hub.Key, channel, 100, stop, &count)
+	// waitAcks waits (on a busy machine publishes may be slower than 100/s) until n
+	// publishes in all were answered 200.
+	waitAcks := func(n int64) {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); count.Load() < n; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				close(stop)
+				t.Fatalf("only %d of %d publishes answered 200 within 60 s", count.Load(), n)
+			}
+		}
+	}
 
-	time.Sleep(1500 * time.Millisecond)
+	waitAcks(100)
 	if err := hub.Cmd.Process.Kill(); err != nil { // SIGKILL: no shutdown, no flush
 		t.Fatal(err)
 	}
@@ -82,12 +96,9 @@ func TestDurableHistorySurvivesKill9(t *testing.T) {
 	hub.Proc = start(t, []string{"XDG_CONFIG_HOME=" + hub.ConfigDir, "HOME=" + hub.ConfigDir}, herald(),
 		"serve", "--addr", addr, "--key", hub.Key)
 	waitHealthy(t, hub.URL, 20*time.Second)
-	time.Sleep(500 * time.Millisecond) // keep publishing after the restart
+	waitAcks(count.Load() + 30) // keep publishing after the restart
 	close(stop)
 	acks := <-acked
-	if len(acks) < 100 {
-		t.Fatalf("only %d publishes were answered 200; the test needs events before and after the kill", len(acks))
-	}
 	before := 0 // acks before the kill: their ids are of the first run
 	for i := 1; i < len(acks); i++ {
 		if acks[i].data != fmt.Sprintf("event-%d", i) && before == 0 {

@@ -127,12 +127,13 @@ func BenchmarkPublish(b *testing.B) {
 }
 
 // BenchmarkFanout is the hub's fan-out scenario: 1,000 subscribers of one channel, events
-// of 64 bytes published one at a time through the Go API as fast as the hub takes them,
-// every subscriber reading every event. b.N is the number of events.
+// of 64 bytes published through the Go API by 16 publishers at once (so the durable store
+// commits them in groups, as it does for concurrent publishers), every subscriber reading
+// every event. b.N is the number of events.
 func BenchmarkFanout(b *testing.B) {
-	const subs = 1000
+	const subs, publishers = 1000, 16
 	for _, mode := range modes {
-		b.Run(fmt.Sprintf("%s/subs=%d", mode, subs), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%s/subs=%d/publishers=%d", mode, subs, publishers), func(b *testing.B) {
 			h, url := benchHub(b, mode)
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
@@ -150,23 +151,37 @@ func BenchmarkFanout(b *testing.B) {
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			var failures []string
+			fail := func(err error) {
+				mu.Lock()
+				failures = append(failures, err.Error())
+				mu.Unlock()
+			}
 			b.ResetTimer()
 			for _, r := range bodies {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
 					if err := countEvents(r, b.N); err != nil {
-						mu.Lock()
-						failures = append(failures, err.Error())
-						mu.Unlock()
+						fail(err)
 					}
 				}()
 			}
 			msg := server.Message{Channel: "bench", Data: payload64}
-			for i := 0; i < b.N; i++ {
-				if _, err := h.Publish(ctx, msg); err != nil {
-					b.Fatal(err)
+			for w := 0; w < publishers; w++ {
+				n := b.N / publishers
+				if w < b.N%publishers {
+					n++
 				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := 0; i < n; i++ {
+						if _, err := h.Publish(ctx, msg); err != nil {
+							fail(err)
+							return
+						}
+					}
+				}()
 			}
 			wg.Wait()
 			b.StopTimer()
