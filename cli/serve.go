@@ -197,6 +197,7 @@ func defaultHubName() string {
 func flagHint(err error) error {
 	var le *node.ListenError
 	var ce *server.ConfigError
+	err = historyHint(err) // serve_history.go
 	switch {
 	case errors.As(err, &le):
 		return fmt.Errorf("%w (is another hub running? pick another port with --addr)", err)

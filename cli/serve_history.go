@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 
@@ -38,9 +39,20 @@ func (h *historyFlags) apply(cfg *node.Config) (string, error) {
 	if path == "" {
 		var err error
 		if path, err = journal.DefaultPath(journal.DefaultFile); err != nil {
-			return "", err
+			return "", fmt.Errorf("%w; pass --history-file PATH or --history-store memory", err)
 		}
 	}
 	cfg.History = journal.Options{Path: path, NoSync: h.noFsync}
 	return path, nil
+}
+
+// historyHint adds to a history file error the flags that fix it.
+func historyHint(err error) error {
+	switch {
+	case errors.Is(err, journal.ErrLocked), errors.Is(err, journal.ErrNotWritable):
+		return fmt.Errorf("%w (use --history-file PATH for another file, or --history-store memory)", err)
+	case errors.Is(err, journal.ErrDamaged):
+		return fmt.Errorf("%w (or run with --history-file PATH or --history-store memory)", err)
+	}
+	return err
 }

@@ -58,6 +58,7 @@ func TestServeHistoryErrors(t *testing.T) {
 	}{
 		{"unknown store", []string{"--history-store", "disk"}, `--history-store "disk": use durable or memory`},
 		{"file held by a running hub", []string{"--history-file", file}, "in use by another running hub"},
+		{"the hint names the flags", []string{"--history-file", file}, "use --history-file PATH for another file, or --history-store memory"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

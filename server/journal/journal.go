@@ -93,7 +93,7 @@ var _ server.Broker = (*Journal)(nil)
 func DefaultPath(file string) (string, error) {
 	dir, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("cannot find the user config folder for the history file (%v); pass --history-file PATH or --history-store memory", err)
+		return "", fmt.Errorf("%w: cannot find the user config folder (%v)", ErrNoPath, err)
 	}
 	return filepath.Join(dir, "herald", file), nil
 }
@@ -103,7 +103,7 @@ func DefaultPath(file string) (string, error) {
 // that is not a Herald history.
 func Open(opts Options) (*Journal, error) {
 	if opts.Path == "" {
-		return nil, errors.New("the history file path is empty; pass --history-file PATH")
+		return nil, fmt.Errorf("%w: the path is empty", ErrNoPath)
 	}
 	if opts.MaxEvents <= 0 {
 		opts.MaxEvents = server.DefaultHistory
@@ -118,7 +118,7 @@ func Open(opts Options) (*Journal, error) {
 		opts.Logger = slog.Default()
 	}
 	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create the folder of the history file %s (%v); make it writable, choose another file with --history-file, or run with --history-store memory", opts.Path, err)
+		return nil, &Error{Kind: ErrNotWritable, Msg: fmt.Sprintf("cannot create the folder of the history file %s (%v); make it writable or choose another file", opts.Path, err)}
 	}
 	db, err := bolt.Open(opts.Path, 0o600, &bolt.Options{
 		Timeout:        opts.LockTimeout,
@@ -142,13 +142,43 @@ func Open(opts Options) (*Journal, error) {
 func openError(path string, err error) error {
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
-		return fmt.Errorf("the history file %s is in use by another running hub (it holds the file's lock); stop that hub, give this one its own file with --history-file, or run with --history-store memory", path)
+		return &Error{Kind: ErrLocked, Msg: fmt.Sprintf("the history file %s is in use by another running hub (it holds the file's lock); stop that hub or give this one its own file", path)}
 	case errors.Is(err, fs.ErrPermission):
-		return fmt.Errorf("the history file %s cannot be opened for writing (%v); fix the permissions of the file and its folder, choose another file with --history-file, or run with --history-store memory", path, err)
+		return &Error{Kind: ErrNotWritable, Msg: fmt.Sprintf("the history file %s cannot be opened for writing (%v); fix the permissions of the file and its folder, or choose another file", path, err)}
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch), errors.Is(err, berrors.ErrChecksum):
-		return fmt.Errorf("the history file %s is damaged or not a Herald history (%v); move it away (the hub then starts a new, empty history) or run with --history-store memory", path, err)
+		return damaged(path, err.Error())
 	}
-	return fmt.Errorf("cannot open the history file %s (%v); if it is damaged, move it away (the hub then starts a new, empty history), or run with --history-store memory", path, err)
+	return fmt.Errorf("cannot open the history file %s (%v); if it is damaged, move it away (the hub then starts a new, empty history)", path, err)
+}
+
+// Errors of Open, matched with errors.Is; the *Error carrying one says which file and what
+// to do. They name no command-line flag: callers add their own hints.
+var (
+	// ErrNoPath: no path was given and the user config folder is unknown.
+	ErrNoPath = errors.New("no history file path")
+	// ErrLocked: another running hub (another process) holds the file.
+	ErrLocked = errors.New("the history file is in use by another running hub")
+	// ErrNotWritable: the file or its folder cannot be created or written.
+	ErrNotWritable = errors.New("the history file cannot be written")
+	// ErrDamaged: the file is not a Herald history this version reads, or is damaged.
+	// Nothing is overwritten: moving the file away starts a new, empty history.
+	ErrDamaged = errors.New("the history file is damaged or not a Herald history")
+)
+
+// Error is an Open error of one of the kinds above.
+type Error struct {
+	Kind error // ErrLocked, ErrNotWritable or ErrDamaged
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+// Is makes errors.Is(err, e.Kind) true.
+func (e *Error) Is(target error) bool { return target == e.Kind }
+
+// damaged returns an ErrDamaged error for path, with what is wrong.
+func damaged(path, what string) error {
+	return &Error{Kind: ErrDamaged, Msg: fmt.Sprintf("the history file %s is damaged or not a Herald history (%s); move it away (the hub then starts a new, empty history) or choose another file", path, what)}
 }
 
 // Path returns the history file's path.

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -286,13 +287,14 @@ func TestOpenErrors(t *testing.T) {
 
 	tests := []struct {
 		name, path string
+		kind       error
 		want       []string
 	}{
-		{"held by another running hub", locked, []string{"in use by another running hub", "--history-file", "--history-store memory"}},
-		{"not a database", garbage, []string{"damaged or not a Herald history", "move it away"}},
-		{"another program's bbolt file", foreign, []string{"another program", "--history-file"}},
-		{"folder cannot be made", filepath.Join(aFile, "h.db"), []string{"cannot create the folder", "--history-file"}},
-		{"empty path", "", []string{"--history-file"}},
+		{"held by another running hub", locked, ErrLocked, []string{"in use by another running hub", locked}},
+		{"not a database", garbage, ErrDamaged, []string{"damaged or not a Herald history", "move it away", garbage}},
+		{"another program's bbolt file", foreign, ErrDamaged, []string{"another program", foreign}},
+		{"folder cannot be made", filepath.Join(aFile, "h.db"), ErrNotWritable, []string{"cannot create the folder", aFile}},
+		{"empty path", "", ErrNoPath, []string{"empty"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -302,17 +304,23 @@ func TestOpenErrors(t *testing.T) {
 				j.Close()
 				t.Fatal("Open succeeded")
 			}
+			if !errors.Is(err, tc.kind) {
+				t.Errorf("error %q is not %v", err, tc.kind)
+			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not say %q", err, w)
 				}
+			}
+			if strings.Contains(err.Error(), "--") {
+				t.Errorf("error %q names a command-line flag (callers add those)", err)
 			}
 			if time.Since(start) > 10*time.Second {
 				t.Errorf("Open took %s to fail", time.Since(start))
 			}
 		})
 	}
-	// The file another hub held opens once that hub is gone.
+	// Nothing was written over the damaged file.
 	if b, err := os.ReadFile(garbage); err != nil || len(b) == 0 {
 		t.Fatalf("the damaged file was changed: %v", err)
 	}

@@ -122,7 +122,7 @@ func (j *Journal) load() error {
 			foreign := false
 			_ = tx.ForEach(func([]byte, *bolt.Bucket) error { foreign = true; return nil })
 			if foreign {
-				return fmt.Errorf("the history file %s is a bbolt database of another program, not a Herald history; choose another file with --history-file", j.opts.Path)
+				return damaged(j.opts.Path, "a bbolt database of another program")
 			}
 			origin := server.ID{Ms: uint64(time.Now().UnixMilli())}
 			var err error
@@ -136,18 +136,18 @@ func (j *Journal) load() error {
 			return putMeta(meta, origin, origin)
 		}
 		if f := meta.Get(keyFormat); string(f) != string(formatV1) {
-			return fmt.Errorf("the history file %s has format %q, which this Herald does not read (want %q); move it away or run with --history-store memory", j.opts.Path, f, formatV1)
+			return damaged(j.opts.Path, fmt.Sprintf("format %q, which this Herald does not read (want %q)", f, formatV1))
 		}
 		var err error
 		if j.last, err = keyID(meta.Get(keyLast)); err != nil {
-			return fmt.Errorf("the history file %s is damaged (last id: %v); move it away to start a new history", j.opts.Path, err)
+			return damaged(j.opts.Path, "last id: "+err.Error())
 		}
 		if j.base, err = keyID(meta.Get(keyBase)); err != nil {
-			return fmt.Errorf("the history file %s is damaged (base id: %v); move it away to start a new history", j.opts.Path, err)
+			return damaged(j.opts.Path, "base id: "+err.Error())
 		}
 		evs := tx.Bucket(bucketEvents)
 		if evs == nil {
-			return fmt.Errorf("the history file %s is damaged (no events bucket); move it away to start a new history", j.opts.Path)
+			return damaged(j.opts.Path, "no events bucket")
 		}
 		_ = evs.ForEach(func(k, v []byte) error {
 			j.count++
@@ -161,17 +161,14 @@ func (j *Journal) load() error {
 		})
 		if k, _ := evs.Cursor().Last(); k != nil {
 			if id, err := keyID(k); err != nil || j.last.Less(id) {
-				return fmt.Errorf("the history file %s is damaged (newest event %x after the recorded last id %s); move it away to start a new history", j.opts.Path, k, j.last)
+				return damaged(j.opts.Path, fmt.Sprintf("newest event %x after the recorded last id %s", k, j.last))
 			}
 		}
 		dropped, err := j.trim(tx, &j.count, &j.bytes, &j.base)
 		j.forget(dropped)
 		return err
 	})
-	if err != nil {
-		return fmt.Errorf("%w", err)
-	}
-	return nil
+	return err
 }
 
 func putMeta(meta *bolt.Bucket, last, base server.ID) error {
