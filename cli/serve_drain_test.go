@@ -15,7 +15,11 @@ import (
 // at once), even while a stream that does not read keeps the drain going.
 func TestServeClosesListenerWhenDrainStarts(t *testing.T) {
 	const key = "drain-test-key-0123456789abcdef"
-	url, stop := startServe(t, "--key", key, "--write-timeout", "4s", "--shutdown-timeout", "6s")
+	// The write timeout is long enough that the stuck stream is still there when the drain
+	// starts, even when publishing is slow on a loaded machine; the drain then ends by
+	// cutting it off, before the shutdown timeout.
+	url, stop := startServe(t, "--key", key, "--history-store", "memory",
+		"--write-timeout", "10s", "--shutdown-timeout", "15s")
 	addr := strings.TrimPrefix(url, "http://")
 
 	// A subscriber that never reads: once the socket buffers are full, the hub's write
@@ -28,8 +32,11 @@ func TestServeClosesListenerWhenDrainStarts(t *testing.T) {
 	_ = stuck.(*net.TCPConn).SetReadBuffer(4096)
 	fmt.Fprintf(stuck, "GET /events?channel=drain HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
 	time.Sleep(200 * time.Millisecond) // registered before the events come
-	body := fmt.Sprintf(`{"channel":"drain","data":%q}`, strings.Repeat("x", 60<<10))
-	for range 120 { // about 7 MB: far more than loopback buffers hold
+	// About 7 MB, far more than loopback buffers hold, in 8 batches of 15 events (each
+	// under the 1 MiB body limit) so publishing takes a moment, not seconds.
+	one := fmt.Sprintf(`{"channel":"drain","data":%q}`, strings.Repeat("x", 60<<10))
+	body := "[" + strings.Repeat(one+",", 14) + one + "]"
+	for range 8 {
 		req, _ := http.NewRequest(http.MethodPost, url+"/publish", bytes.NewBufferString(body))
 		req.Header.Set("Authorization", "Bearer "+key)
 		req.Header.Set("Content-Type", "application/json")
