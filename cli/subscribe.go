@@ -44,6 +44,7 @@ func (f *headerFlags) Set(v string) error {
 type subscribeOptions struct {
 	url         string
 	json        bool
+	comments    bool
 	header      headerFlags
 	token       string
 	lastEventID string
@@ -56,7 +57,7 @@ type subscribeOptions struct {
 	dataFile    string
 }
 
-const subscribeUsage = `Usage: herald subscribe [--json] [-H 'Name: value']... [--token T] [--last-event-id ID] [--max N] [--timeout D]
+const subscribeUsage = `Usage: herald subscribe [--json] [--comments] [-H 'Name: value']... [--token T] [--last-event-id ID] [--max N] [--timeout D]
        [--max-line SIZE] [--max-event SIZE] [-X METHOD] [-d DATA | --data-file FILE] URL
 
 Prints the events of the Server-Sent Events stream at URL as they arrive, and reconnects by
@@ -89,6 +90,7 @@ func parseSubscribe(args []string, stderr io.Writer) (*subscribeOptions, error) 
 		fs.PrintDefaults()
 	}
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per event and line")
+	fs.BoolVar(&o.comments, "comments", false, "print the stream's comments (keep-alives) too: ':text' lines, or {\"comment\": ...} with --json")
 	fs.Var(&o.header, "H", "request header 'Name: value' (repeatable)")
 	fs.Var(&o.header, "header", "request header 'Name: value' (repeatable; same as -H)")
 	fs.StringVar(&o.token, "token", "", "bearer token sent as 'Authorization: Bearer T'")
@@ -180,6 +182,9 @@ func runSubscribe(env *Env, args []string) int {
 		},
 	}
 	out := newEventWriter(env.Stdout, o.json)
+	if o.comments {
+		c.OnComment = out.comment
+	}
 	n := 0
 	for e, err := range c.Events(ctx) {
 		if err != nil {
@@ -252,6 +257,17 @@ type jsonEvent struct {
 	Event string `json:"event"`
 	Data  string `json:"data"`
 	ID    string `json:"id"`
+}
+
+// comment prints a comment line. A failed write shows up at the next event's write.
+func (ew *eventWriter) comment(text string) {
+	if ew.json != nil {
+		_ = ew.json.Encode(struct {
+			Comment string `json:"comment"`
+		}{text})
+		return
+	}
+	_, _ = io.WriteString(ew.w, ":"+text+"\n")
 }
 
 func (ew *eventWriter) write(e sseclient.Event) error {

@@ -352,3 +352,23 @@ func TestSubscribeRequestBody(t *testing.T) {
 		}
 	}
 }
+
+func TestSubscribeComments(t *testing.T) {
+	stream := ": keep-alive\n\n:ping\ndata: x\n\n"
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{nil, "event: message\ndata: x\n\n"},
+		{[]string{"--comments"}, ": keep-alive\n:ping\nevent: message\ndata: x\n\n"},
+		{[]string{"--comments", "--json"}, `{"comment":" keep-alive"}` + "\n" + `{"comment":"ping"}` + "\n" +
+			`{"event":"message","data":"x","id":""}` + "\n"},
+	}
+	for _, c := range cases {
+		srv, _ := subscribeServer(t, stream)
+		code, out, errOut := runSub(append(c.args, "--max", "1", srv.URL)...)
+		if code != 0 || out != c.want {
+			t.Errorf("%v: exit %d, stdout %q, want %q; stderr %s", c.args, code, out, c.want, errOut)
+		}
+	}
+}

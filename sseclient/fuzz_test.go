@@ -39,7 +39,7 @@ func sameError(a, b error) bool {
 
 // FuzzParser checks that the parser never panics, never holds more memory than its caps
 // allow, gives the same events however the input is split into reads, and agrees with the
-// naive reference interpretation of the spec.
+// naive reference interpretation of the spec, comments included.
 func FuzzParser(f *testing.F) {
 	for _, c := range parseCases {
 		f.Add([]byte(c.in), uint64(len(c.in))+1)
@@ -67,10 +67,15 @@ func FuzzParser(f *testing.F) {
 		}
 
 		// Without tight caps the parser must agree with the reference exactly.
-		free := NewParser(&splitReader{data: in, state: seed ^ 0x9E3779B97F4A7C15 | 1})
+		var comments []string
+		free := NewParser(&splitReader{data: in, state: seed ^ 0x9E3779B97F4A7C15 | 1},
+			WithCommentFunc(func(c string) { comments = append(comments, c) }))
 		events, err := parseAll(free)
 		ref := reference(in)
 		retry, hasRetry := free.Retry()
+		if !reflect.DeepEqual(comments, ref.comments) {
+			t.Fatalf("comments %q, reference %q", comments, ref.comments)
+		}
 		if err != nil || !reflect.DeepEqual(events, ref.events) || free.LastEventID() != ref.lastID ||
 			retry != ref.retry || hasRetry != ref.hasRetry {
 			t.Fatalf("parser and reference disagree:\n parser    %q, %q, %v, %v\n reference %q, %q, %v",

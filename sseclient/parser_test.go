@@ -138,10 +138,14 @@ func parseAll(p *Parser) ([]Event, error) {
 func TestParserSpecRules(t *testing.T) {
 	for _, c := range parseCases {
 		t.Run(c.name, func(t *testing.T) {
-			p := NewParser(strings.NewReader(c.in))
+			var comments []string
+			p := NewParser(strings.NewReader(c.in), WithCommentFunc(func(s string) { comments = append(comments, s) }))
 			got, err := parseAll(p)
 			if err != nil {
 				t.Fatalf("Next: %v", err)
+			}
+			if ref := reference([]byte(c.in)); !reflect.DeepEqual(comments, ref.comments) {
+				t.Errorf("comments %q, reference %q", comments, ref.comments)
 			}
 			if !reflect.DeepEqual(got, c.want) {
 				t.Errorf("events\n got %q\nwant %q", got, c.want)

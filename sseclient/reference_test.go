@@ -73,6 +73,7 @@ type refResult struct {
 	lastID   string
 	retry    time.Duration
 	hasRetry bool
+	comments []string // the text after the colon of every comment line
 }
 
 // reference interprets a complete stream. Lines without a line end at EOF are dropped.
@@ -110,6 +111,7 @@ func reference(in []byte) refResult {
 			continue
 		}
 		if line[0] == ':' {
+			res.comments = append(res.comments, line[1:])
 			continue
 		}
 		name, value := line, ""

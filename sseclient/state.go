@@ -58,7 +58,10 @@ func (s State) String() string {
 		}
 		return "connecting"
 	case Retrying:
-		msg := fmt.Sprintf("retrying in %v (attempt %d)", s.Delay.Round(time.Millisecond), s.Attempt)
+		msg := fmt.Sprintf("retrying in %v", s.Delay.Round(time.Millisecond))
+		if s.Attempt > 0 { // 0 after a Restart: nothing failed
+			msg += fmt.Sprintf(" (attempt %d)", s.Attempt)
+		}
 		if s.Err != nil {
 			msg += ": " + s.Err.Error()
 		}

@@ -19,6 +19,7 @@ func TestStateString(t *testing.T) {
 		{State{Phase: Connecting, Attempt: 3}, "connecting (attempt 3)"},
 		{State{Phase: Open}, "open"},
 		{State{Phase: Retrying, Delay: 1500 * time.Millisecond, Attempt: 2, Err: boom}, "retrying in 1.5s (attempt 2): boom"},
+		{State{Phase: Retrying, Err: ErrRestarted}, "retrying in 0s: sseclient: restarted by the caller"},
 		{State{Phase: Closed}, "closed"},
 		{State{Phase: Closed, Err: boom}, "closed: boom"},
 		{State{Phase: Phase(9)}, "Phase(9)"},
