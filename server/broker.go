@@ -87,10 +87,11 @@ type Message struct {
 	Channel string `json:"channel"`
 	// Event is the SSE event type; empty means the client's default ("message").
 	Event string `json:"event,omitempty"`
-	// ID is the publisher's idempotency key, not the SSE id: publishing again with the
-	// same ID while the first event is still in the hub's history answers the first
-	// event's receipt and stores nothing. Empty means no key.
-	ID string `json:"id,omitempty"`
+	// Key is the publisher's idempotency key (sent as "id" in JSON; it is not the SSE id,
+	// which the hub assigns): publishing again with the same Key while the first event is
+	// still in the hub's history answers the first event's receipt and stores nothing.
+	// Empty means no key.
+	Key string `json:"id,omitempty"`
 	// Data is the event's payload; it may span lines (each becomes a "data:" line).
 	Data string `json:"data"`
 	// Retry, when positive, is sent as the event's "retry:" field (milliseconds).

@@ -47,7 +47,7 @@ func DecodePublish(contentType string, query url.Values, body []byte, lim Limits
 			return nil, false, errorf(http.StatusBadRequest, `the body is empty; send the event's data as text, or JSON {"channel":"...","data":...}`)
 		}
 		m := def
-		m.ID = query.Get(wire.QueryKey)
+		m.Key = query.Get(wire.QueryKey)
 		m.Data = string(body)
 		if r := query.Get(wire.QueryRetry); r != "" {
 			n, err := strconv.Atoi(r)
@@ -87,7 +87,7 @@ func DecodePublish(contentType string, query url.Values, body []byte, lim Limits
 		if w == nil {
 			return nil, batch, where(batch, i, errorf(http.StatusBadRequest, `the event is null; send an object {"channel":"...","data":...}`))
 		}
-		m := Message{Channel: w.Channel, Event: w.Event, ID: w.Key, Retry: w.Retry}
+		m := Message{Channel: w.Channel, Event: w.Event, Key: w.Key, Retry: w.Retry}
 		if m.Channel == "" {
 			m.Channel = def.Channel
 		}
@@ -198,10 +198,10 @@ func checkMessage(m *Message, lim Limits) error {
 	if !utf8.ValidString(m.Event) {
 		return errorf(http.StatusBadRequest, "event name is not valid UTF-8")
 	}
-	if len(m.ID) > maxKeyLen {
-		return errorf(http.StatusBadRequest, fmt.Sprintf("id is %d bytes; the limit is %d", len(m.ID), maxKeyLen))
+	if len(m.Key) > maxKeyLen {
+		return errorf(http.StatusBadRequest, fmt.Sprintf("id is %d bytes; the limit is %d", len(m.Key), maxKeyLen))
 	}
-	if strings.ContainsAny(m.ID, "\r\n\x00") {
+	if strings.ContainsAny(m.Key, "\r\n\x00") {
 		return errorf(http.StatusBadRequest, "id contains CR, LF or NUL; use a single-line id")
 	}
 	if m.Retry < 0 {

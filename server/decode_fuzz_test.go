@@ -80,8 +80,8 @@ func checkWireSafe(t *testing.T, m Message) {
 	if err := topic.ValidName(m.Channel); err != nil {
 		t.Fatalf("accepted channel %q: %v", m.Channel, err)
 	}
-	if strings.ContainsAny(m.Event+m.ID, "\r\n\x00") {
-		t.Fatalf("accepted CR, LF or NUL in event %q or id %q", m.Event, m.ID)
+	if strings.ContainsAny(m.Event+m.Key, "\r\n\x00") {
+		t.Fatalf("accepted CR, LF or NUL in event %q or id %q", m.Event, m.Key)
 	}
 	if strings.HasPrefix(strings.ToLower(m.Event), topic.ReservedPrefix) || strings.HasPrefix(strings.ToLower(m.Channel), topic.ReservedPrefix) {
 		t.Fatalf("accepted reserved event %q or channel %q", m.Event, m.Channel)

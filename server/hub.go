@@ -32,9 +32,8 @@ type Hub struct {
 	appended  atomic.Pointer[chan struct{}] // closed and replaced after each ring append
 
 	pubGate   sync.RWMutex  // publishes hold it shared; Shutdown takes it to wait for them
-	keys      keyTable      // idempotency keys in flight or not yet in the ring
+	keys      keyTable      // the idempotency contract (idempotency.go)
 	chans     channelCounts // events per channel, for /stats
-	syncStore bool          // the broker's Publish puts events in the ring before it returns
 	closing   atomic.Bool
 	shutdown  chan struct{} // closed when Shutdown starts telling subscribers to leave
 	stopLoops context.CancelFunc
@@ -61,7 +60,6 @@ func New(cfg Config) (*Hub, error) {
 	if h.broker == nil {
 		h.broker = NewMemoryBroker()
 	}
-	_, h.syncStore = h.broker.(*MemoryBroker)
 	if h.auth == nil {
 		h.auth = DefaultAuthorizer(cfg.Key)
 	}
@@ -76,6 +74,10 @@ func New(cfg Config) (*Hub, error) {
 	start, err := h.broker.Last(ctx)
 	cancel()
 	h.ring = newRing(cfg.History, cfg.HistoryBytes, start)
+	h.keys.ring = h.ring
+	if sb, ok := h.broker.(SyncBroker); ok && sb.DeliversOnPublish() {
+		h.keys.serial = true
+	}
 	if err != nil {
 		// The broker (Redis) is not reachable yet. The hub serves anyway and reports
 		// unhealthy; the reader loop starts once the broker answers. Until then the ring
@@ -137,7 +139,7 @@ func (h *Hub) routes() http.Handler {
 
 // Publish stores msgs in order and returns their receipts. Messages are validated as
 // POST /publish validates them; errors are *Error with the HTTP status to answer. A message
-// whose idempotency key (Message.ID) matches an event still in the history is not stored
+// whose idempotency key (Message.Key) matches an event still in the history is not stored
 // again: its receipt is the earlier event's.
 func (h *Hub) Publish(ctx context.Context, msgs ...Message) ([]Receipt, error) {
 	if len(msgs) == 0 {
@@ -164,26 +166,16 @@ func (h *Hub) publish(ctx context.Context, msgs []Message) ([]Receipt, error) {
 	for i := range msgs {
 		receipts[i].Channel = msgs[i].Channel
 	}
-	// Only the key checks are serialised (claimKeys); the broker's round trip is not, so
+	// Only the key checks are serialised (keyTable); the broker's round trip is not, so
 	// one node publishes as many events at once as its publishers send.
-	idx, claimed, same, held, err := h.claimKeys(ctx, msgs, receipts)
-	if err != nil {
-		return nil, &Error{Status: http.StatusServiceUnavailable, Msg: "waiting for a publish with the same id failed: " + err.Error(), RetryAfter: time.Second}
-	}
-	if held {
-		defer h.keys.mu.Unlock()
-	}
-	var stored []Event
-	defer func() { h.releaseKeys(claimed, stored) }()
-	if len(idx) > 0 {
-		todo := make([]Message, len(idx))
-		for k, i := range idx {
-			todo[k] = msgs[i]
+	err := h.keys.publishOnce(ctx, msgs, receipts, func(todo []int) ([]Event, error) {
+		batch := make([]Message, len(todo))
+		for k, i := range todo {
+			batch[k] = msgs[i]
 		}
-		evs, err := h.broker.Publish(ctx, todo)
-		stored = evs
+		evs, err := h.broker.Publish(ctx, batch)
 		for k, e := range evs {
-			receipts[idx[k]].ID = e.ID.String()
+			receipts[todo[k]].ID = e.ID.String()
 		}
 		if len(evs) > 0 {
 			h.notePublished(evs[len(evs)-1].ID)
@@ -194,11 +186,12 @@ func (h *Hub) publish(ctx context.Context, msgs []Message) ([]Receipt, error) {
 			if errors.Is(err, ErrOutcomeUnknown) {
 				code = CodeOutcomeUnknown
 			}
-			return nil, &Error{Status: http.StatusServiceUnavailable, Code: code, Msg: "storing the event failed: " + err.Error(), RetryAfter: 2 * time.Second}
+			return evs, &Error{Status: http.StatusServiceUnavailable, Code: code, Msg: "storing the event failed: " + err.Error(), RetryAfter: 2 * time.Second}
 		}
-	}
-	for i, j := range same {
-		receipts[i].ID = receipts[j].ID
+		return evs, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	h.metrics.publishLatency.Observe(time.Since(begin).Seconds())
 	return receipts, nil
@@ -218,7 +211,7 @@ func (h *Hub) deliver(evs []Event) {
 			slots[i] = slot{id: e.ID, gap: true, b: appendGap(nil, e.Data, "", 0)}
 			continue
 		}
-		slots[i] = slot{id: e.ID, ch: e.Channel, key: e.Message.ID, b: appendEvent(make([]byte, 0, encodedSize(e)), e)}
+		slots[i] = slot{id: e.ID, ch: e.Channel, key: e.Key, b: appendEvent(make([]byte, 0, encodedSize(e)), e)}
 	}
 	_, _, prev := h.ring.bounds()
 	if h.ring.append(slots) == 0 {
@@ -229,7 +222,7 @@ func (h *Hub) deliver(evs []Event) {
 		_, base, _ := h.ring.bounds()
 		h.chans.prune(base)
 	}
-	h.forgetKeys()
+	h.keys.forget()
 	if loss {
 		h.subs.wakeAll()
 	} else {

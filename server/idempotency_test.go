@@ -47,7 +47,7 @@ func TestKeyedPublishesOverlap(t *testing.T) {
 	errs := make(chan error, n)
 	for i := range n {
 		go func() {
-			_, err := th.Publish(context.Background(), Message{Channel: "k", ID: fmt.Sprint("key", i), Data: "x"})
+			_, err := th.Publish(context.Background(), Message{Channel: "k", Key: fmt.Sprint("key", i), Data: "x"})
 			errs <- err
 		}()
 	}
@@ -72,8 +72,8 @@ func TestSameKeyStoredOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rs, err := th.Publish(context.Background(), Message{Channel: "k", ID: "same", Data: "x"},
-				Message{Channel: "k", ID: "other", Data: "y"})
+			rs, err := th.Publish(context.Background(), Message{Channel: "k", Key: "same", Data: "x"},
+				Message{Channel: "k", Key: "other", Data: "y"})
 			if err != nil {
 				t.Error(err)
 				return
@@ -91,7 +91,7 @@ func TestSameKeyStoredOnce(t *testing.T) {
 	}
 	check := func(when string) {
 		t.Helper()
-		rs, err := th.Publish(context.Background(), Message{Channel: "k", ID: "same", Data: "x"})
+		rs, err := th.Publish(context.Background(), Message{Channel: "k", Key: "same", Data: "x"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,5 +107,106 @@ func TestSameKeyStoredOnce(t *testing.T) {
 	}
 	if th.keys.n.Load() != 0 {
 		t.Errorf("%d keys still tracked after the ring received their events", th.keys.n.Load())
+	}
+}
+
+// plainBroker hides MemoryBroker's optional SyncBroker interface: the hub must then track
+// keys in flight instead of serialising keyed publishes.
+type plainBroker struct{ Broker }
+
+// failingBroker fails its first Publish before storing anything.
+type failingBroker struct {
+	Broker
+	failed atomic.Bool
+}
+
+func (b *failingBroker) Publish(ctx context.Context, msgs []Message) ([]Event, error) {
+	if !b.failed.Swap(true) {
+		return nil, errors.New("disk full")
+	}
+	return b.Broker.Publish(ctx, msgs)
+}
+
+// failingSyncBroker is a failingBroker that says it delivers on publish (its inner broker
+// is a MemoryBroker), so the hub serialises keyed publishes.
+type failingSyncBroker struct{ failingBroker }
+
+func (b *failingSyncBroker) DeliversOnPublish() bool { return true }
+
+// TestKeyContract: whichever strategy the broker allows (serialised for a SyncBroker,
+// tracked otherwise), a key published at once from many goroutines, and repeated within a
+// batch, is stored once; publishOnce returns holding no lock; a failed publish releases its
+// key so the next publish stores it.
+func TestKeyContract(t *testing.T) {
+	tests := []struct {
+		name   string
+		broker Broker
+		serial bool
+	}{
+		{"memory broker, serialised", NewMemoryBroker(), true},
+		{"memory broker behind a plain Broker, tracked", plainBroker{NewMemoryBroker()}, false},
+		{"failing first, tracked", &failingBroker{Broker: plainBroker{NewMemoryBroker()}}, false},
+		{"failing first, serialised", &failingSyncBroker{failingBroker{Broker: NewMemoryBroker()}}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			th := newTestHub(t, Config{Broker: tc.broker})
+			if th.keys.serial != tc.serial {
+				t.Fatalf("serial = %v, want %v", th.keys.serial, tc.serial)
+			}
+			var fb *failingBroker
+			switch b := tc.broker.(type) {
+			case *failingBroker:
+				fb = b
+			case *failingSyncBroker:
+				fb = &b.failingBroker
+			}
+			if fb != nil {
+				if _, err := th.Publish(context.Background(), Message{Channel: "k", Key: "same", Data: "x"}); err == nil {
+					t.Fatal("the failing publish succeeded")
+				}
+				if !fb.failed.Load() {
+					t.Fatal("the broker was not asked")
+				}
+			}
+			const n = 16
+			ids := make(chan string, n)
+			var wg sync.WaitGroup
+			for range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					rs, err := th.Publish(context.Background(), Message{Channel: "k", Key: "same", Data: "x"},
+						Message{Channel: "k", Data: "no key"}, Message{Channel: "k", Key: "same", Data: "x"})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if rs[0].ID != rs[2].ID || rs[1].ID == rs[0].ID {
+						t.Errorf("batch receipts %+v: the repeated key must share the first id, the unkeyed event its own", rs)
+					}
+					ids <- rs[0].ID
+				}()
+			}
+			wg.Wait()
+			close(ids)
+			first := <-ids
+			for id := range ids {
+				if id != first {
+					t.Fatalf("the same key got ids %s and %s", first, id)
+				}
+			}
+			if !th.keys.mu.TryLock() {
+				t.Fatal("the key table is still locked after every publish returned")
+			}
+			left := len(th.keys.m)
+			th.keys.mu.Unlock()
+			if left != 0 || th.keys.n.Load() != 0 {
+				t.Errorf("%d keys (%d stored) still tracked, though the ring holds their events", left, th.keys.n.Load())
+			}
+			if got := th.Stats().Published; got != 1+n {
+				t.Errorf("published = %d, want %d (the key once, one unkeyed event per batch)", got, 1+n)
+			}
+		})
 	}
 }

@@ -91,4 +91,8 @@ func (b *MemoryBroker) Health(ctx context.Context) error { return nil }
 // Close does nothing; it exists to satisfy Broker.
 func (b *MemoryBroker) Close() error { return nil }
 
-var _ Broker = (*MemoryBroker)(nil)
+// DeliversOnPublish is true: Publish hands the events to Follow's deliver before it
+// returns (see SyncBroker).
+func (b *MemoryBroker) DeliversOnPublish() bool { return true }
+
+var _ SyncBroker = (*MemoryBroker)(nil)

@@ -95,12 +95,12 @@ func (j *Journal) commit(batch []*request, n int) {
 			r.evs = make([]server.Event, len(r.msgs))
 			for i := range r.msgs {
 				m := &r.msgs[i]
-				if m.ID != "" {
-					if old, ok := added[m.ID]; ok {
+				if m.Key != "" {
+					if old, ok := added[m.Key]; ok {
 						r.evs[i] = server.Event{ID: old, Message: *m}
 						continue
 					}
-					if old, ok := j.keys[m.ID]; ok {
+					if old, ok := j.keys[m.Key]; ok {
 						r.evs[i] = server.Event{ID: old, Message: *m}
 						continue
 					}
@@ -117,11 +117,11 @@ func (j *Journal) commit(batch []*request, n int) {
 				byt += len(k) + len(v)
 				r.evs[i] = server.Event{ID: id, Message: *m}
 				all = append(all, r.evs[i])
-				if m.ID != "" {
+				if m.Key != "" {
 					if added == nil {
 						added = map[string]server.ID{}
 					}
-					added[m.ID] = id
+					added[m.Key] = id
 				}
 			}
 		}

@@ -186,7 +186,7 @@ func TestReopen(t *testing.T) {
 	}
 	origin, _ := j.Last(context.Background())
 	first := publish(t, j, []server.Message{
-		{Channel: "a", Event: "x", ID: "key-1", Data: "line1\nline2", Retry: 1500},
+		{Channel: "a", Event: "x", Key: "key-1", Data: "line1\nline2", Retry: 1500},
 		{Channel: "b", Data: ""},
 	})
 	more := publish(t, j, msgs("r1-", 2))
@@ -232,7 +232,7 @@ func TestReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := []server.Message{{Channel: "a", Event: "x", ID: "key-1", Data: "line1\nline2\x00\u00e9", Retry: 1500}, {Channel: "b"}}
+	in := []server.Message{{Channel: "a", Event: "x", Key: "key-1", Data: "line1\nline2\x00\u00e9", Retry: 1500}, {Channel: "b"}}
 	stored := publish(t, j2, in)
 	j2.Close()
 	j2 = open(t, path2, 0, 0)
@@ -397,7 +397,7 @@ func TestFollow(t *testing.T) {
 }
 
 func TestRecord(t *testing.T) {
-	good := encode(nil, &server.Message{Channel: "c", Event: "e", ID: "k", Data: "d", Retry: 7})
+	good := encode(nil, &server.Message{Channel: "c", Event: "e", Key: "k", Data: "d", Retry: 7})
 	tests := []struct {
 		name string
 		in   []byte
@@ -416,7 +416,7 @@ func TestRecord(t *testing.T) {
 			if (err == nil) != tc.ok {
 				t.Fatalf("decode err = %v, want ok %v", err, tc.ok)
 			}
-			if tc.ok && (m != server.Message{Channel: "c", Event: "e", ID: "k", Data: "d", Retry: 7}) {
+			if tc.ok && (m != server.Message{Channel: "c", Event: "e", Key: "k", Data: "d", Retry: 7}) {
 				t.Fatalf("decoded %+v", m)
 			}
 		})
@@ -429,7 +429,7 @@ func TestRecord(t *testing.T) {
 func TestKeys(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "h.db")
 	j := open(t, path, 4, 0)
-	keyed := func(key, data string) server.Message { return server.Message{Channel: "ch", ID: key, Data: data} }
+	keyed := func(key, data string) server.Message { return server.Message{Channel: "ch", Key: key, Data: data} }
 	first := publish(t, j, []server.Message{keyed("a", "a1"), keyed("b", "b1"), keyed("a", "a-again-in-batch")})
 	if first[2].ID != first[0].ID {
 		t.Fatalf("a key repeated in one batch got %s, want %s", first[2].ID, first[0].ID)

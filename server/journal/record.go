@@ -43,7 +43,7 @@ func keyID(k []byte) (server.ID, error) {
 // and data, each as a length and bytes, then retry.
 func encode(b []byte, m *server.Message) []byte {
 	b = append(b, recordV1)
-	for _, s := range [...]string{m.Channel, m.Event, m.ID, m.Data} {
+	for _, s := range [...]string{m.Channel, m.Event, m.Key, m.Data} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
@@ -109,7 +109,7 @@ func decode(b []byte) (server.Message, error) {
 	if w <= 0 || w != len(b) || r > 1<<31 {
 		return m, errRecord
 	}
-	m.Channel, m.Event, m.ID, m.Data, m.Retry = fields[0], fields[1], fields[2], fields[3], int(r)
+	m.Channel, m.Event, m.Key, m.Data, m.Retry = fields[0], fields[1], fields[2], fields[3], int(r)
 	return m, nil
 }
 

@@ -87,7 +87,7 @@ func BenchmarkPublishParallel(b *testing.B) {
 					m := server.Message{Channel: "bench", Data: payload64}
 					for pb.Next() {
 						if keyed {
-							m.ID = "k" + strconv.FormatUint(seq.Add(1), 10)
+							m.Key = "k" + strconv.FormatUint(seq.Add(1), 10)
 						}
 						if _, err := n.hub.Publish(ctx, m); err != nil {
 							b.Error(err)

@@ -41,7 +41,7 @@ const (
 	fieldEvent   = "e"
 	fieldData    = "d"
 	fieldRetry   = "r"
-	fieldKey     = "k" // the publisher's idempotency key (Message.ID)
+	fieldKey     = "k" // the publisher's idempotency key (Message.Key)
 )
 
 // Options configure a Broker.
@@ -132,7 +132,7 @@ func (b *Broker) Publish(ctx context.Context, msgs []server.Message) ([]server.E
 	todo := make([]int, 0, len(msgs)) // indexes of msgs to store
 	b.mu.Lock()
 	for i, m := range msgs {
-		if e, ok := b.pending[m.ID]; ok && m.ID != "" {
+		if e, ok := b.pending[m.Key]; ok && m.Key != "" {
 			evs[i] = e
 			continue
 		}
@@ -181,8 +181,8 @@ func (b *Broker) xadd(m server.Message) *redis.XAddArgs {
 	if m.Retry > 0 {
 		v = append(v, fieldRetry, strconv.Itoa(m.Retry))
 	}
-	if m.ID != "" {
-		v = append(v, fieldKey, m.ID)
+	if m.Key != "" {
+		v = append(v, fieldKey, m.Key)
 	}
 	return &redis.XAddArgs{Stream: b.opts.Stream, MaxLen: b.opts.MaxLen, Approx: true, Values: v}
 }
@@ -328,7 +328,7 @@ func (b *Broker) decode(msgs []redis.XMessage) ([]server.Event, error) {
 		}
 		e := server.Event{ID: id, Message: server.Message{Channel: ch, Data: data}}
 		e.Event, _ = m.Values[fieldEvent].(string)
-		e.Message.ID, _ = m.Values[fieldKey].(string)
+		e.Key, _ = m.Values[fieldKey].(string)
 		if r, ok := m.Values[fieldRetry].(string); ok {
 			e.Retry, _ = strconv.Atoi(r)
 		}

@@ -98,7 +98,7 @@ func TestPublishOnOneNodeFollowOnAnother(t *testing.T) {
 	fb := follow(t, ctx, b, origin)
 
 	sent := []server.Message{
-		{Channel: "stocks.AAPL", Event: "stock-update", Data: `{"price":1}`, Retry: 1500, ID: "key-1"},
+		{Channel: "stocks.AAPL", Event: "stock-update", Data: `{"price":1}`, Retry: 1500, Key: "key-1"},
 		{Channel: "default", Data: "line one\nline two"},
 		{Channel: "x", Data: ""},
 	}

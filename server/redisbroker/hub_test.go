@@ -366,7 +366,7 @@ func TestSameKeyRepublishStoresOnce(t *testing.T) {
 	a := startNode(t, rs, 0, 10_000)
 	ctx := testCtx(t)
 	for i := 0; i < 50; i++ {
-		m := server.Message{Channel: "room", Data: fmt.Sprint(i), ID: fmt.Sprint("key-", i)}
+		m := server.Message{Channel: "room", Data: fmt.Sprint(i), Key: fmt.Sprint("key-", i)}
 		first, err := a.hub.Publish(ctx, m)
 		if err != nil {
 			t.Fatal(err)

@@ -13,16 +13,16 @@ func (b *Broker) remember(evs []server.Event) {
 		return // no reader loop would ever clear them
 	}
 	for _, e := range evs {
-		if e.Message.ID == "" || !b.read.Less(e.ID) {
+		if e.Key == "" || !b.read.Less(e.ID) {
 			continue
 		}
-		if _, ok := b.pending[e.Message.ID]; ok {
+		if _, ok := b.pending[e.Key]; ok {
 			continue
 		}
 		if len(b.pendingOrder) >= maxPending {
 			b.forgetOldest()
 		}
-		b.pending[e.Message.ID] = e
+		b.pending[e.Key] = e
 		b.pendingOrder = append(b.pendingOrder, e)
 	}
 }
@@ -31,8 +31,8 @@ func (b *Broker) forgetOldest() {
 	e := b.pendingOrder[0]
 	b.pendingOrder[0] = server.Event{}
 	b.pendingOrder = b.pendingOrder[1:]
-	if p, ok := b.pending[e.Message.ID]; ok && p.ID == e.ID {
-		delete(b.pending, e.Message.ID)
+	if p, ok := b.pending[e.Key]; ok && p.ID == e.ID {
+		delete(b.pending, e.Key)
 	}
 }
 
