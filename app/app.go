@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,11 +13,13 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"sync"
 	"syscall"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
+	"github.com/heraldhq/herald/app/instance"
 	"github.com/heraldhq/herald/app/notify"
 	"github.com/heraldhq/herald/assets"
 	"github.com/heraldhq/herald/server/auth"
@@ -34,6 +37,7 @@ type options struct {
 	tab       string // open this tab
 	key       string // hub key (default: the one in the config folder)
 	discovery bool   // announce the shared hub on the LAN and list the hubs found there
+	dir       string // the app's own folder (settings, lock); "" for $XDG_CONFIG_HOME/herald
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -82,6 +86,29 @@ func Run(args []string) int {
 		os.Setenv("XDG_CONFIG_HOME", opts.configDir)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	opts.dir = configDir()
+
+	// One running copy per user (and config folder): a second launch shows the first one's
+	// window and leaves, before it could start a second hub, notifier or settings writer.
+	var showMu sync.Mutex
+	var show func()
+	lock, err := instance.Acquire(opts.dir, func() {
+		showMu.Lock()
+		f := show
+		showMu.Unlock()
+		if f != nil {
+			fyne.Do(f)
+		}
+	})
+	if errors.Is(err, instance.ErrRunning) {
+		fmt.Fprintln(os.Stderr, "herald:", err)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "herald:", err)
+		return 1
+	}
+	defer lock.Close()
 	key := opts.key
 	if key == "" {
 		path, err := auth.DefaultKeyPath()
@@ -99,6 +126,9 @@ func Run(args []string) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	d := newDesktop(ctx, a, key, opts, log, notify.NewAsync(ctx, notify.NewBeeep("Herald", assets.Icon), log))
+	showMu.Lock()
+	show = d.bringToFront
+	showMu.Unlock()
 
 	// Ctrl-C and SIGTERM quit like the tray's Quit, so preferences are saved.
 	sig := make(chan os.Signal, 1)

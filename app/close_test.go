@@ -5,14 +5,15 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"github.com/heraldhq/herald/app/model"
 	"github.com/heraldhq/herald/app/notify"
+	"github.com/heraldhq/herald/app/settingsfile"
 )
 
 // trayApp is Fyne's test app with a system tray (the test app has none) and a Quit that
@@ -54,11 +55,12 @@ func TestCloseHidesToTrayWithOneHint(t *testing.T) {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	const key = "close-test-key-0123456789abcdef"
+	dir := t.TempDir() // the settings file, kept across the two runs
 
 	run := func(steps func(d *desktop)) {
 		ctx, cancel := context.WithCancel(context.Background())
 		ui.Lock()
-		d := newDesktop(ctx, a, key, options{port: port}, log, rec)
+		d := newDesktop(ctx, a, key, options{port: port, dir: dir}, log, rec)
 		if a.menu == nil {
 			t.Fatal("the tray menu was not set up")
 		}
@@ -79,7 +81,7 @@ func TestCloseHidesToTrayWithOneHint(t *testing.T) {
 			t.Errorf("second close: visible %v, %d hints; want hidden, still 1 hint", d.visible, hints(rec))
 		}
 	})
-	if s, err := model.DecodeSettings(a.Preferences().String(settingsKey)); err != nil || !s.HintShown {
+	if s, _, err := settingsfile.Load(filepath.Join(dir, settingsfile.Name)); err != nil || !s.HintShown {
 		t.Errorf("preferences after the hint: shown %v (%v), want true", s.HintShown, err)
 	}
 	run(func(d *desktop) { // started again on the same preferences

@@ -72,7 +72,10 @@ func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slo
 	d := &desktop{ctx: ctx, app: a, log: log, visible: true, notify: n,
 		events: model.NewLog(model.DefaultLogCap), stocks: model.NewStocks(), conn: model.NewConnection(),
 		batch: model.NewBatcher[model.Event](model.DefaultLogCap)}
-	d.prefs = loadPrefs(a, log)
+	if o.dir == "" {
+		o.dir = configDir()
+	}
+	d.prefs = loadPrefs(a, o.dir, log)
 	s := d.prefs.get()
 	if o.port > 0 {
 		s.Hub.Port = o.port
@@ -355,13 +358,14 @@ func (d *desktop) keepWindowSize() {
 	}
 }
 
-// shutdown stops the backends after the window closed.
+// shutdown stops the backends after the window closed and saves the settings.
 func (d *desktop) shutdown() {
 	if d.stopLAN != nil {
 		d.stopLAN()
 	}
 	d.feeds.Stop()
 	d.hub.Stop()
+	d.prefs.flush()
 }
 
 // rateMeter counts events per second, averaged over the last few whole seconds so bursty

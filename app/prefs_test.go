@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/heraldhq/herald/app/model"
 	"github.com/heraldhq/herald/app/notify"
+	"github.com/heraldhq/herald/app/settingsfile"
 )
 
 // TestPreferencesComeBack builds the app twice on the same preferences: what the user set in
@@ -32,10 +34,11 @@ func TestPreferencesComeBack(t *testing.T) {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	const key = "prefs-test-key-0123456789abcdef"
+	dir := t.TempDir() // the settings file, kept across the two runs
 
 	ctx1, cancel1 := context.WithCancel(context.Background())
 	ui.Lock()
-	d1 := newDesktop(ctx1, a, key, options{port: port}, log, rec)
+	d1 := newDesktop(ctx1, a, key, options{port: port, dir: dir}, log, rec)
 	if d1.hub.HubStatus().Running != true {
 		t.Fatalf("first run: hub not running: %+v", d1.hub.HubStatus())
 	}
@@ -66,7 +69,7 @@ func TestPreferencesComeBack(t *testing.T) {
 	defer cancel2()
 	ui.Lock()
 	defer ui.Unlock()
-	d2 := newDesktop(ctx2, a, key, options{}, log, rec)
+	d2 := newDesktop(ctx2, a, key, options{dir: dir}, log, rec)
 	defer func() { ui.Unlock(); cancel2(); d2.wg.Wait(); d2.shutdown(); ui.Lock() }()
 	s := d2.prefs.get()
 	if got := d2.hub.HubSettings(); got.Port != port || got.Demo || !got.Enabled {
@@ -89,5 +92,31 @@ func TestPreferencesComeBack(t *testing.T) {
 	}
 	if s.Width != 900 || s.Height != 640 {
 		t.Errorf("window size %vx%v, want 900x640", s.Width, s.Height)
+	}
+	// Everything went to the app's own settings file; Fyne's preferences (rewritten in
+	// place, not atomically) hold nothing of it.
+	if got, found, err := settingsfile.Load(filepath.Join(dir, settingsfile.Name)); err != nil || !found || !got.DND {
+		t.Errorf("settings file: %v found %v dnd %v", err, found, got.DND)
+	}
+	if old := a.Preferences().String(settingsKey); old != "" {
+		t.Errorf("Fyne's preferences were written: %.80s", old)
+	}
+}
+
+// TestSettingsMoveFromFynePreferences: settings an earlier version kept in Fyne's
+// preferences come back, and from then on live in the settings file.
+func TestSettingsMoveFromFynePreferences(t *testing.T) {
+	a := test.NewTempApp(t)
+	old := model.DefaultSettings()
+	old.DND, old.Tab = true, "Feeds"
+	a.Preferences().SetString(settingsKey, old.Encode())
+	dir := t.TempDir()
+	p := loadPrefs(a, dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if s := p.get(); !s.DND || s.Tab != "Feeds" {
+		t.Fatalf("moved settings %+v", s)
+	}
+	p.flush()
+	if got, found, err := settingsfile.Load(filepath.Join(dir, settingsfile.Name)); err != nil || !found || !got.DND || got.Tab != "Feeds" {
+		t.Errorf("settings file after the move: %v found %v %+v", err, found, got)
 	}
 }

@@ -84,6 +84,13 @@ func (t *trayMenu) sync() {
 	t.menu.Refresh()
 }
 
+// bringToFront shows the window and asks the window manager to raise and focus it (a second
+// launch of the app asks for this).
+func (d *desktop) bringToFront() {
+	d.setVisible(true)
+	d.win.RequestFocus()
+}
+
 func (d *desktop) setVisible(v bool) {
 	d.visible = v
 	if v {

@@ -124,9 +124,10 @@ func TestDesktopApp(t *testing.T) {
 	}
 	checkAppLog(t, app.Output())
 
-	// Fyne keeps preferences under $XDG_CONFIG_HOME/fyne/<app id> (--config-dir sets it).
-	prefsFile := filepath.Join(cfg, "fyne", "dev.herald.app", "preferences.json")
-	if b, err := os.ReadFile(prefsFile); err != nil || !strings.Contains(string(b), `\"dnd\":true`) {
+	// The app keeps its settings in $XDG_CONFIG_HOME/herald/settings.json (--config-dir
+	// sets XDG_CONFIG_HOME).
+	prefsFile := filepath.Join(cfg, "herald", "settings.json")
+	if b, err := os.ReadFile(prefsFile); err != nil || !strings.Contains(string(b), `"dnd":true`) {
 		t.Errorf("preferences at %s should hold dnd true: %v %.300s", prefsFile, err, b)
 	}
 
@@ -389,20 +390,19 @@ func checkAppLog(t *testing.T, out string) {
 	}
 }
 
-// seedPreferences writes Herald's settings where Fyne keeps the app's preferences under
-// XDG_CONFIG_HOME, as an earlier session would have left them.
+// seedPreferences writes Herald's settings file under XDG_CONFIG_HOME, as an earlier session
+// would have left it.
 func seedPreferences(t *testing.T, configHome string, settings map[string]any) {
 	t.Helper()
 	doc, err := json.Marshal(settings)
 	if err != nil {
 		t.Fatal(err)
 	}
-	prefs, _ := json.Marshal(map[string]string{"settings.v1": string(doc)})
-	dir := filepath.Join(configHome, "fyne", "dev.herald.app")
+	dir := filepath.Join(configHome, "herald")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "preferences.json"), prefs, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "settings.json"), doc, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
