@@ -265,6 +265,7 @@ func (d *desktop) tick(ctx context.Context) {
 			for _, n := range out {
 				d.notify.Notify(n)
 			}
+			d.savePositions()
 			onUI(func() {
 				d.refreshSlow()
 				d.keepWindowSize()
@@ -358,14 +359,44 @@ func (d *desktop) keepWindowSize() {
 	}
 }
 
-// shutdown stops the backends after the window closed and saves the settings.
+// shutdown stops the backends after the window closed and saves the settings, with each
+// feed's final position.
 func (d *desktop) shutdown() {
 	if d.stopLAN != nil {
 		d.stopLAN()
 	}
 	d.feeds.Stop()
 	d.hub.Stop()
+	d.savePositions()
 	d.prefs.flush()
+}
+
+// savePositions keeps each feed's last event id in the settings when one moved, so a
+// restart resumes there (written shortly after, with the next settings save).
+func (d *desktop) savePositions() {
+	cfgs := d.feeds.Configs()
+	s := d.prefs.get()
+	if len(cfgs) != len(s.Feeds) {
+		return // the list is being changed; its own save follows
+	}
+	moved := false
+	for i := range cfgs {
+		if cfgs[i].Name != s.Feeds[i].Name {
+			return
+		}
+		moved = moved || cfgs[i].LastID != s.Feeds[i].LastID
+	}
+	if moved {
+		d.prefs.update(func(s *model.Settings) {
+			if len(s.Feeds) == len(cfgs) {
+				for i := range cfgs {
+					if s.Feeds[i].Name == cfgs[i].Name {
+						s.Feeds[i].LastID = cfgs[i].LastID
+					}
+				}
+			}
+		})
+	}
 }
 
 // rateMeter counts events per second, averaged over the last few whole seconds so bursty

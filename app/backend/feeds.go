@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/heraldhq/herald/app/model"
+	"github.com/heraldhq/herald/server/wire"
 	"github.com/heraldhq/herald/sseclient"
 )
 
@@ -46,7 +48,18 @@ type feed struct {
 	// delivered, where an edited feed on the same stream resumes (both under Feeds.mu).
 	running bool
 	lastID  string
+	// resume is set for a feed loaded with a saved position: what its first connection gets
+	// from the hub's history was published while the app was closed (model.Event.Replayed).
+	resume bool
 }
+
+// replayQuiet ends a resumed feed's replay: a hub writes the history it replays in one
+// burst right after herald.connected, so a pause this long means live events follow.
+const replayQuiet = 500 * time.Millisecond
+
+// replayMax ends it in any case: on a feed that never pauses (quotes many times a second),
+// live events would otherwise pass for replayed ones for ever.
+const replayMax = 5 * time.Second
 
 // FeedsOptions configure NewFeeds.
 type FeedsOptions struct {
@@ -76,7 +89,7 @@ func (f *Feeds) Load(cfgs []model.FeedConfig) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, c := range cfgs {
-		fd := &feed{cfg: c.Normalize()}
+		fd := &feed{cfg: c.Normalize(), lastID: c.LastID, resume: c.LastID != ""}
 		f.feeds = append(f.feeds, fd)
 		f.startLocked(fd)
 	}
@@ -110,7 +123,7 @@ func (f *Feeds) Feeds() []model.FeedInfo {
 	return out
 }
 
-// Configs returns the user's feeds (not the own hub), for saving.
+// Configs returns the user's feeds (not the own hub) with their positions, for saving.
 func (f *Feeds) Configs() []model.FeedConfig {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -121,6 +134,7 @@ func (f *Feeds) configsLocked() []model.FeedConfig {
 	out := make([]model.FeedConfig, len(f.feeds))
 	for i, fd := range f.feeds {
 		out[i] = fd.cfg
+		out[i].LastID = fd.lastID
 	}
 	return out
 }
@@ -242,9 +256,24 @@ func (f *Feeds) startLocked(fd *feed) {
 		OnState: func(s sseclient.State) { f.setState(fd, s) },
 	}
 	name := fd.cfg.Name
+	replaying := fd.resume
+	fd.resume = false // only the first run after the app started resumes from the saved id
 	go func() {
 		defer close(fd.done)
+		var first, prev time.Time // arrival of the first and the previous event while replaying
 		for ev, err := range c.Events(ctx) {
+			if err == nil && replaying {
+				now := f.now()
+				switch {
+				case first.IsZero():
+					first = now
+				case ev.Type == wire.EventConnected:
+					replaying = false // a reconnect: what follows is not from while the app was closed
+				case now.Sub(prev) > replayQuiet || now.Sub(first) > replayMax:
+					replaying = false
+				}
+				prev = now
+			}
 			if err != nil {
 				f.update(fd, func(st *model.FeedStatus) { st.Phase, st.Err = model.PhaseFailed, model.Redact(err.Error()) })
 				return
@@ -257,7 +286,8 @@ func (f *Feeds) startLocked(fd *feed) {
 				fd.lastID = ev.ID
 			}
 			f.mu.Unlock()
-			f.sink(model.Event{Time: now, Feed: name, Type: ev.Type, ID: ev.ID, Data: ev.Data})
+			f.sink(model.Event{Time: now, Feed: name, Type: ev.Type, ID: ev.ID, Data: ev.Data,
+				Replayed: replaying && !strings.HasPrefix(ev.Type, wire.ControlPrefix)})
 		}
 	}()
 }

@@ -20,6 +20,10 @@ type Event struct {
 	// Note is what the app says about one of the hub's own herald.* events (set when it
 	// arrives, since it depends on the feed's earlier ones); empty for every other event.
 	Note string `json:"note,omitempty"`
+	// Replayed marks an event the feed's hub sent from its history when the app came back
+	// (published while the app was closed): it is logged, and summed up in one recap
+	// notification instead of notifying on its own.
+	Replayed bool `json:"replayed,omitempty"`
 }
 
 // Simulated reports whether the event says it is made up: the demo's notifications carry

@@ -19,6 +19,9 @@ type FeedConfig struct {
 	Headers  map[string]string `json:"headers,omitempty"`
 	Channels []string          `json:"channels,omitempty"`
 	Enabled  bool              `json:"enabled"`
+	// LastID is the id of the last event the feed delivered, kept across restarts so the
+	// feed resumes there (Last-Event-ID) and the hub replays what came in between.
+	LastID string `json:"lastId,omitempty"`
 }
 
 // Validate says what is wrong with a feed, and how to fix it.

@@ -85,6 +85,61 @@ type Engine struct {
 	lastSent   time.Time
 	held       []Notification // notifications held during the window
 	Suppressed int            // dropped because of do not disturb
+
+	away awayTally // replayed events, for the recap
+}
+
+// RecapQuiet is how long after the last replayed event the recap goes out: a hub replays
+// its history in one burst, so a short quiet means the app has caught up.
+const RecapQuiet = 2 * time.Second
+
+// awayTally counts the events a hub replayed from its history after the app was closed.
+type awayTally struct {
+	n        int
+	perFeed  map[string]int
+	feeds    []string // in order of first replayed event
+	notable  []string // titles of notifications they would have raised (a few)
+	nNotable int
+	last     time.Time
+}
+
+func (a *awayTally) add(e Event, would []Notification, now time.Time) {
+	if a.perFeed == nil {
+		a.perFeed = map[string]int{}
+	}
+	if a.perFeed[e.Feed] == 0 {
+		a.feeds = append(a.feeds, e.Feed)
+	}
+	a.perFeed[e.Feed]++
+	a.n++
+	a.last = now
+	for _, n := range would {
+		a.nNotable++
+		if len(a.notable) < 3 {
+			a.notable = append(a.notable, n.Title)
+		}
+	}
+}
+
+// recap is the one notification that sums the tally up: "N events while you were away".
+func (a *awayTally) recap() Notification {
+	title := fmt.Sprintf("%d events while you were away", a.n)
+	if a.n == 1 {
+		title = "1 event while you were away"
+	}
+	parts := make([]string, 0, len(a.feeds))
+	for _, f := range a.feeds {
+		parts = append(parts, fmt.Sprintf("%s: %d", f, a.perFeed[f]))
+	}
+	body := strings.Join(parts, " · ")
+	if a.nNotable > 0 {
+		list := strings.Join(a.notable, ", ")
+		if a.nNotable > len(a.notable) {
+			list += ", …"
+		}
+		body += fmt.Sprintf("\n%d would have notified: %s", a.nNotable, list)
+	}
+	return Notification{Title: title, Body: body}
 }
 
 func (g *Engine) window() time.Duration {
@@ -119,6 +174,11 @@ func (g *Engine) Process(e Event, now time.Time) []Notification {
 			cands = append(cands, g.priceAlerts(e.Feed, q)...)
 		}
 	}
+	if e.Replayed {
+		// From the hub's history: one recap for them all (Flush), not a flood.
+		g.away.add(e, cands, now)
+		return nil
+	}
 	var out []Notification
 	for _, n := range cands {
 		if g.DND {
@@ -138,9 +198,21 @@ func (g *Engine) Process(e Event, now time.Time) []Notification {
 // Flush returns the summary of held notifications once the window since the last one shown
 // has passed: the first one's title and body, then "and N more: their titles"; call it on a
 // timer, e.g. every second.
+//
+// Replayed events are summed up in one recap once none came for RecapQuiet.
 func (g *Engine) Flush(now time.Time) []Notification {
+	var out []Notification
+	if g.away.n > 0 && now.Sub(g.away.last) >= RecapQuiet {
+		r := g.away.recap()
+		g.away = awayTally{}
+		if g.DND {
+			g.Suppressed++
+		} else {
+			out = append(out, r)
+		}
+	}
 	if len(g.held) == 0 || now.Sub(g.lastSent) < g.window() {
-		return nil
+		return out
 	}
 	first := g.held[0]
 	n := Notification{Title: first.Title, Body: first.Body}
@@ -161,7 +233,7 @@ func (g *Engine) Flush(now time.Time) []Notification {
 	}
 	g.held = g.held[:0]
 	g.lastSent = now
-	return []Notification{n}
+	return append(out, n)
 }
 
 func (g *Engine) priceAlerts(feed string, q Quote) []Notification {

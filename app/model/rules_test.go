@@ -149,3 +149,41 @@ func TestEnginePriceAlertPerSource(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineRecapsReplayedEvents: 50 events replayed from a hub's history after the app was
+// closed (12 of them alerts) raise no notification each, but one recap once the replay is
+// over; live events after it notify as before.
+func TestEngineRecapsReplayedEvents(t *testing.T) {
+	g := &Engine{Rules: DefaultRules()}
+	t0 := time.Unix(1700000000, 0)
+	for i := range 50 {
+		e := Event{Feed: "CI", Type: "message", Data: "build " + strconv.Itoa(i), Replayed: true}
+		if i%4 == 0 && i < 48 {
+			e.Type, e.Data = "alert", `{"title":"Build `+strconv.Itoa(i)+` failed"}`
+		}
+		if got := g.Process(e, t0.Add(time.Duration(i)*time.Millisecond)); len(got) != 0 {
+			t.Fatalf("replayed event %d notified on its own: %+v", i, got)
+		}
+	}
+	g.Process(Event{Feed: "Ops", Type: "message", Data: "x", Replayed: true}, t0.Add(60*time.Millisecond))
+	if got := g.Flush(t0.Add(time.Second)); len(got) != 0 {
+		t.Fatalf("recap before the replay went quiet: %+v", got)
+	}
+	got := g.Flush(t0.Add(60*time.Millisecond + RecapQuiet))
+	if len(got) != 1 || got[0].Title != "51 events while you were away" ||
+		!strings.HasPrefix(got[0].Body, "CI: 50 · Ops: 1\n12 would have notified: Build 0 failed, Build 4 failed, Build 8 failed, …") {
+		t.Fatalf("recap %+v", got)
+	}
+	if again := g.Flush(t0.Add(time.Minute)); len(again) != 0 {
+		t.Errorf("a second recap: %+v", again)
+	}
+	if live := g.Process(Event{Feed: "CI", Type: "alert", Data: `{"title":"live"}`}, t0.Add(time.Minute)); len(live) != 1 {
+		t.Errorf("a live alert after the recap: %+v", live)
+	}
+	// Under do not disturb the recap is dropped like any other notification.
+	d := &Engine{Rules: DefaultRules(), DND: true}
+	d.Process(Event{Feed: "CI", Type: "alert", Data: "x", Replayed: true}, t0)
+	if got := d.Flush(t0.Add(RecapQuiet)); len(got) != 0 || d.Suppressed != 1 {
+		t.Errorf("DND recap: %+v, suppressed %d", got, d.Suppressed)
+	}
+}
