@@ -35,6 +35,13 @@ func largeMultilineStream(n int) []byte {
 	return b.Bytes()
 }
 
+// longLineStream is n events of one 512 KiB data line each, as APIs that send whole JSON
+// documents do: the read buffer grows for them.
+func longLineStream(n int) []byte {
+	line := "data: " + strings.Repeat("0123456789abcdef", 32<<10) + "\n\n"
+	return []byte(strings.Repeat(line, n))
+}
+
 // benchParse parses stream b.N times (one op = the whole stream) with one reused parser, as
 // a long-lived subscription does, and reports MB/s, ns per event and allocations per event.
 func benchParse(b *testing.B, stream []byte, events int) {
@@ -71,8 +78,10 @@ func benchParse(b *testing.B, stream []byte, events int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/total, "ns/event")
 }
 
-// BenchmarkParse measures the parser on small JSON events and on large multi-line events.
+// BenchmarkParse measures the parser on small JSON events, large multi-line events and long
+// single-line events.
 func BenchmarkParse(b *testing.B) {
 	b.Run("small-json", func(b *testing.B) { benchParse(b, smallJSONStream(1000), 1000) })
 	b.Run("large-multiline", func(b *testing.B) { benchParse(b, largeMultilineStream(100), 100) })
+	b.Run("long-line-512KiB", func(b *testing.B) { benchParse(b, longLineStream(8), 8) })
 }

@@ -37,6 +37,7 @@ type Parser struct {
 	// LimitError (returned at once and for good).
 	err     error
 	empties int // consecutive reads that returned nothing and no error
+	short   int // consecutive fills of a grown buffer that held no long line (see shrink)
 
 	bomDone bool // the leading BOM was checked for (and stripped)
 	skipLF  bool // the last line ended with CR: a '\n' right after it belongs to it
@@ -229,6 +230,25 @@ func (f *finder) shift(n int) {
 // reset forgets everything: the buffer's contents are gone.
 func (f *finder) reset() { *f = finder{at: -1} }
 
+// shrinkAfter is how many fills in a row must find no long line pending before a grown read
+// buffer shrinks back: a stream of many long lines keeps its buffer instead of growing it
+// again for each one.
+const shrinkAfter = 64
+
+// shrink reports whether the grown buffer should shrink now (call it only when grown).
+func (p *Parser) shrink() bool {
+	if p.end-p.start > maxBufSize/2 {
+		p.short = 0
+		return false
+	}
+	p.short++
+	if p.short < shrinkAfter {
+		return false
+	}
+	p.short = 0
+	return true
+}
+
 // lineCap is the longest line the parser accepts: the value's cap plus room for the name.
 func (p *Parser) lineCap() int { return p.maxLine + lineSlack }
 
@@ -239,9 +259,9 @@ func (p *Parser) fill() error {
 	if p.err != nil {
 		return p.err
 	}
-	if len(p.buf) > maxBufSize && p.end-p.start <= maxBufSize/2 {
-		// A long line grew the buffer and is done: give the memory back rather than pin it
-		// for the stream's life.
+	if len(p.buf) > maxBufSize && p.shrink() {
+		// Long lines grew the buffer and have stopped coming: give the memory back rather
+		// than pin it for the stream's life.
 		nb := make([]byte, maxBufSize)
 		n := copy(nb, p.buf[p.start:p.end])
 		p.lf.shift(p.start)

@@ -277,12 +277,16 @@ func TestParserDefaultCapsFitRealPayloads(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			payload := strings.Repeat("y", c.size)
-			in := "data: " + payload + "\n\ndata: small\n\n"
-			p := NewParser(&chunkReader{data: []byte(in), size: 64 << 10}, c.opts...)
+			// The long event in 64 KiB reads, then keep-alives in small reads (many fills).
+			p := NewParser(io.MultiReader(
+				&chunkReader{data: []byte("data: " + payload + "\n\ndata: small\n\n"), size: 64 << 10},
+				&chunkReader{data: []byte(strings.Repeat(": keep-alive\n", 2*shrinkAfter)), size: 13},
+			), c.opts...)
 			first, err := p.Next()
 			if err != nil || first.Data != payload {
 				t.Fatalf("got %d bytes, %v; want the %d-byte payload", len(first.Data), err, c.size)
 			}
+			grown := len(p.buf)
 			second, err := p.Next()
 			if err != nil || second.Data != "small" {
 				t.Fatalf("second event %q, %v", second.Data, err)
@@ -290,8 +294,8 @@ func TestParserDefaultCapsFitRealPayloads(t *testing.T) {
 			if _, err := p.Next(); err != io.EOF {
 				t.Fatalf("after the events: %v, want io.EOF", err)
 			}
-			if len(p.buf) > maxBufSize {
-				t.Fatalf("read buffer still %d bytes after the long line; want it back to %d", len(p.buf), maxBufSize)
+			if grown <= maxBufSize || len(p.buf) > maxBufSize {
+				t.Fatalf("read buffer %d bytes after the long line, %d after many short ones; want it grown, then back to %d", grown, len(p.buf), maxBufSize)
 			}
 		})
 	}
