@@ -90,6 +90,11 @@ func (j *Journal) commit(batch []*request, n int) {
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		all, added, dropped = all[:0], nil, nil
 		id, cnt, byt, bs := last, count, bytes, base
+		if id.Ms < j.epoch {
+			// The first id of this run: "<start ms>-1", as memory mode numbers them, so it
+			// is newer than the ids of any memory-mode run since the last one stored here.
+			id = server.ID{Ms: j.epoch}
+		}
 		evs := tx.Bucket(bucketEvents)
 		for _, r := range batch {
 			r.evs = make([]server.Event, len(r.msgs))

@@ -71,6 +71,9 @@ type Journal struct {
 	closeMu sync.RWMutex  // Publish holds it shared while queueing; Close exclusively
 	closed  bool
 	written chan struct{} // closed when the writer loop has ended
+	// epoch is this run's start time in ms: the first id it stores is "<epoch>-1" unless
+	// the newest stored id is not older (a clock set back), then ids go on after it.
+	epoch uint64
 	// keys maps the idempotency keys of stored events to their ids (load, then the writer
 	// goroutine only), so a publish retried after a restart is not stored twice.
 	keys map[string]server.ID
@@ -129,7 +132,8 @@ func Open(opts Options) (*Journal, error) {
 	if err != nil {
 		return nil, openError(opts.Path, err)
 	}
-	j := &Journal{opts: opts, db: db, log: opts.Logger, reqs: make(chan *request, 1024), written: make(chan struct{}), keys: map[string]server.ID{}}
+	j := &Journal{opts: opts, db: db, log: opts.Logger, reqs: make(chan *request, 1024), written: make(chan struct{}), keys: map[string]server.ID{},
+		epoch: uint64(time.Now().UnixMilli())}
 	if err := j.load(); err != nil {
 		db.Close()
 		return nil, err
