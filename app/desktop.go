@@ -60,8 +60,9 @@ type desktop struct {
 	status    *widget.Label
 	dndBtn    *widget.Button
 	tray      *trayMenu
-	stopLAN   func()                // ends browsing the LAN (lan.go); nil when discovery is off
-	quitAsk   *dialog.ConfirmDialog // open while asking whether to quit (no tray host)
+	stopLAN   func()                      // ends browsing the LAN (lan.go); nil when discovery is off
+	quitAsk   *dialog.ConfirmDialog       // open while asking whether to quit (no tray host)
+	staleTabs map[*container.TabItem]bool // drawn in an earlier theme while hidden
 
 	wg sync.WaitGroup
 }
@@ -179,6 +180,10 @@ func (d *desktop) buildWindow(s model.Settings) {
 		}
 	}
 	d.tabs.OnSelected = func(t *container.TabItem) {
+		if d.staleTabs[t] {
+			delete(d.staleTabs, t)
+			d.app.Settings().SetTheme(d.app.Settings().Theme()) // re-themes the tab now shown
+		}
 		d.prefs.update(func(s *model.Settings) { s.Tab = t.Text })
 		d.refreshAll()
 	}
@@ -204,6 +209,12 @@ func (d *desktop) settingsChanged(n ui.NotifySettings) {
 	if d.prefs.get().Theme != n.Theme {
 		d.app.Settings().SetTheme(ui.Theme{Variant: n.Theme})
 		d.stockP.Restyle() // the cards draw with explicit colours
+		// Fyne re-themes only what is on screen: the other tabs, drawn earlier, would keep
+		// their icons in the old colours (white on white) until re-themed when shown.
+		d.staleTabs = map[*container.TabItem]bool{}
+		for _, t := range d.tabs.Items {
+			d.staleTabs[t] = t != d.tabs.Selected()
+		}
 	}
 	d.prefs.update(func(s *model.Settings) {
 		s.Rules, s.PriceAlerts, s.DND, s.Theme = n.Rules, n.PriceAlerts, n.DND, n.Theme

@@ -38,6 +38,7 @@ func startSessionBus(t *testing.T) string {
 type notification struct {
 	AppName, Icon, Summary, Body string
 	Hints                        map[string]dbus.Variant
+	Timeout                      int32 // ms; 0: until dismissed, -1: the server decides
 }
 
 // fakeDesktop owns the session's notification server and tray watcher names, the way a
@@ -77,7 +78,7 @@ type notifyServer struct{ d *fakeDesktop }
 func (s notifyServer) Notify(app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
 	s.d.nextID++
 	select {
-	case s.d.notes <- notification{AppName: app, Icon: icon, Summary: summary, Body: body, Hints: hints}:
+	case s.d.notes <- notification{AppName: app, Icon: icon, Summary: summary, Body: body, Hints: hints, Timeout: timeout}:
 	default:
 	}
 	return s.d.nextID, nil

@@ -73,6 +73,9 @@ func TestDesktopApp(t *testing.T) {
 	if u, ok := n.Hints["urgency"]; !ok || fmt.Sprint(u.Value()) != "2" {
 		t.Errorf("a critical alert should be urgent (urgency 2), hints %v", n.Hints)
 	}
+	if n.Timeout != 0 {
+		t.Errorf("a critical alert must stay until dismissed (expire timeout 0), got %d ms", n.Timeout)
+	}
 
 	// The remote feed: a stock quote in the other spelling (stock_update, change_percent,
 	// numeric strings) crosses the seeded price alert.

@@ -20,8 +20,9 @@ type Notifier interface {
 	Notify(n model.Notification) error
 }
 
-// Beeep shows notifications with gen2brain/beeep: Notify for ordinary ones, Alert (urgent,
-// with a sound) for urgent ones. On Linux that is org.freedesktop.Notifications on the
+// Beeep shows notifications with gen2brain/beeep: Notify for ordinary ones (a few seconds on
+// screen), and for urgent ones a critical notification that stays until dismissed, with a
+// sound. On Linux that is org.freedesktop.Notifications on the
 // session bus, falling back to notify-send.
 type Beeep struct {
 	icon any // a path to the PNG, or the PNG bytes when the file could not be written
@@ -41,9 +42,13 @@ func NewBeeep(appName string, iconPNG []byte) *Beeep {
 	return b
 }
 
-// Notify implements Notifier.
+// Notify implements Notifier. Urgent ones stay on screen until dismissed where the OS
+// allows it (Linux: sendUrgent), else they go through beeep.Alert.
 func (b *Beeep) Notify(n model.Notification) error {
 	if n.Urgent {
+		if sendUrgent(n.Title, n.Body, b.icon) == nil {
+			return nil
+		}
 		return beeep.Alert(n.Title, n.Body, b.icon)
 	}
 	return beeep.Notify(n.Title, n.Body, b.icon)
