@@ -52,7 +52,10 @@ type Broker interface {
 	// Since returns up to max stored events with ids greater than after, oldest first.
 	// gap is true when the broker cannot continue exactly after `after`: events after it
 	// were already trimmed, or `after` is newer than anything stored (not an id of this
-	// broker). The hub calls Since only for ids outside its ring.
+	// broker). With gap true, events (if any) are the oldest the broker keeps after
+	// `after`; the hub sends them after the herald.gap. Since may answer fewer than max
+	// events (the Redis broker bounds an answer by bytes too); the hub asks again after
+	// the last one. The hub calls Since only for ids outside its ring.
 	Since(ctx context.Context, after ID, max int) (events []Event, gap bool, err error)
 
 	// Health returns nil when the broker can store and deliver events, or an error that

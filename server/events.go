@@ -115,6 +115,13 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	h.subs.setWriter(s, sw)
 	h.log.Debug("subscriber connected", "conn", s.id, "channels", patterns, "client", ip, "peer", r.RemoteAddr)
+	if s.fromBroker {
+		if pre, err = s.replay(r.Context(), pre, lastID); err != nil {
+			sw.close()
+			h.log.Debug("subscriber left", "conn", s.id, "reason", s.failed(err))
+			return
+		}
+	}
 	if _, ok := sw.(*hijacked); ok {
 		// Hand the stream to kick-driven writing (writer.go) and return, so net/http drops
 		// this connection's request, response and bufio buffers (about 10 KB): an idle
@@ -158,8 +165,8 @@ func (h *Hub) openStream(w http.ResponseWriter, r *http.Request) (streamWriter, 
 }
 
 // position sets the subscriber's cursor from the client's last event id and appends what
-// the client must see first to pre: a herald.gap when events were lost, and any events the
-// broker holds beyond the ring.
+// the client must see first to pre (a herald.gap when the id is not one of ours), or marks
+// the stream for a replay from the broker when the id is outside the ring.
 func (s *subscriber) position(ctx context.Context, lastID string, pre []byte) []byte {
 	h := s.h
 	head, _, _ := h.ring.bounds()
@@ -178,39 +185,9 @@ func (s *subscriber) position(ctx context.Context, lastID string, pre []byte) []
 		s.pos = p
 		return pre
 	}
-	// Outside the ring: older than its tail, or newer than its head. The broker decides.
-	limit := h.cfg.History
-	for limit > 0 {
-		evs, gap, err := h.broker.Since(ctx, after, min(limit, 1000))
-		if err != nil || gap {
-			reason := "trimmed"
-			if err != nil {
-				reason = "unavailable"
-			}
-			h.stats.gaps.Add(1)
-			s.pos = h.ring.tailPos()
-			return appendGap(pre, reason, lastID, 0)
-		}
-		for i := range evs {
-			if s.m.match(evs[i].Channel) {
-				pre = appendEvent(pre, &evs[i])
-				h.stats.replayed.Add(1)
-			}
-		}
-		if len(evs) == 0 {
-			break
-		}
-		after = evs[len(evs)-1].ID
-		limit -= len(evs)
-		if p, ok := h.ring.position(after); ok {
-			s.pos = p
-			return pre
-		}
-	}
-	// The broker is ahead of this node's ring (or the limit was hit): wait in the ring
-	// for what comes after `after`.
-	s.pos = head
-	s.skip = after
+	// Outside the ring: older than its tail, or newer than its head. The broker decides,
+	// once the stream is registered and open (see replay).
+	s.from, s.fromBroker = after, true
 	return pre
 }
 

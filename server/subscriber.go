@@ -33,9 +33,11 @@ type subscriber struct {
 	m  matcher
 	w  streamWriter // set under registry.mu (closeAll reads it from another goroutine)
 
-	pos       uint64 // next ring position to send
-	replayEnd uint64 // ring head when the stream opened: positions below it are replays
-	skip      ID     // after a broker replay past the ring head: ring events up to skip were sent
+	pos        uint64 // next ring position to send
+	replayEnd  uint64 // ring head when the stream opened: positions below it are replays
+	skip       ID     // after a broker replay past the ring head: ring events up to skip were sent
+	from       ID     // the client's last id, outside the ring: replay asks the broker after it
+	fromBroker bool   // from is set
 
 	// Kick-driven writing (writer.go), for hijacked streams.
 	state     atomic.Int32 // wNone, wIdle, wRunning, wRerun, wDone

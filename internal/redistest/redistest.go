@@ -112,6 +112,25 @@ func (s *Server) Restart() {
 	}
 }
 
+// RestartEmpty kills redis-server and starts it again on the same port with its data
+// gone, as a Redis without persistence comes back from a restart.
+func (s *Server) RestartEmpty() {
+	s.t.Helper()
+	s.Kill()
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != "redis.conf" {
+			if err := os.RemoveAll(filepath.Join(s.dir, e.Name())); err != nil {
+				s.t.Fatal(err)
+			}
+		}
+	}
+	s.Restart()
+}
+
 // Kill ends redis-server with SIGKILL (no clean shutdown: only what is fsynced survives) and
 // waits for it to exit. It does nothing when the server is not running.
 func (s *Server) Kill() {

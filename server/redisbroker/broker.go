@@ -42,6 +42,7 @@ const (
 	fieldData    = "d"
 	fieldRetry   = "r"
 	fieldKey     = "k" // the publisher's idempotency key (Message.Key)
+	fieldEpoch   = "epoch"
 )
 
 // Options configure a Broker.
@@ -120,8 +121,8 @@ func New(opts Options) (*Broker, error) {
 	return &Broker{opts: opts, ropts: ro, client: redis.NewClient(ro), log: opts.Logger, pending: map[string]server.Event{}}, nil
 }
 
-// Publish XADDs msgs in order; a batch goes in one MULTI/EXEC so it is stored contiguously
-// or not at all. A message whose idempotency key this node stored a moment ago, before its
+// Publish XADDs msgs in order, in one script (see publishScript) so a batch is stored
+// contiguously or not at all. A message whose idempotency key this node stored a moment ago, before its
 // reader loop brought that event into the hub's history, gets the stored event back and is
 // not stored again (the hub itself catches keys already in its history).
 func (b *Broker) Publish(ctx context.Context, msgs []server.Message) ([]server.Event, error) {
@@ -145,46 +146,27 @@ func (b *Broker) Publish(ctx context.Context, msgs []server.Message) ([]server.E
 
 	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
 	defer cancel()
-	cmds := make([]*redis.StringCmd, len(todo))
-	var err error
-	if len(todo) == 1 {
-		cmds[0] = b.client.XAdd(ctx, b.xadd(msgs[todo[0]]))
-		err = cmds[0].Err()
-	} else {
-		_, err = b.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			for k, i := range todo {
-				cmds[k] = p.XAdd(ctx, b.xadd(msgs[i]))
-			}
-			return nil
-		})
+	args := make([]any, 0, 1+len(todo)*11)
+	args = append(args, b.opts.MaxLen)
+	for _, i := range todo {
+		args = appendFields(args, msgs[i])
 	}
+	ids, err := publishScript.Run(ctx, b.client, []string{b.opts.Stream}, args...).StringSlice()
 	if err != nil {
 		return nil, b.publishError(err)
 	}
-	for k, c := range cmds {
-		id, perr := server.ParseID(c.Val())
+	if len(ids) != len(todo) {
+		return nil, fmt.Errorf("%w: redis answered %d ids for %d events", server.ErrOutcomeUnknown, len(ids), len(todo))
+	}
+	for k, raw := range ids {
+		id, perr := server.ParseID(raw)
 		if perr != nil {
-			return nil, fmt.Errorf("redis answered XADD with id %q: %v", c.Val(), perr)
+			return nil, fmt.Errorf("%w: redis answered XADD with id %q: %v", server.ErrOutcomeUnknown, raw, perr)
 		}
 		evs[todo[k]] = server.Event{ID: id, Message: msgs[todo[k]]}
 	}
 	b.remember(evs)
 	return evs, nil
-}
-
-func (b *Broker) xadd(m server.Message) *redis.XAddArgs {
-	v := make([]string, 0, 10)
-	v = append(v, fieldChannel, m.Channel, fieldData, m.Data)
-	if m.Event != "" {
-		v = append(v, fieldEvent, m.Event)
-	}
-	if m.Retry > 0 {
-		v = append(v, fieldRetry, strconv.Itoa(m.Retry))
-	}
-	if m.Key != "" {
-		v = append(v, fieldKey, m.Key)
-	}
-	return &redis.XAddArgs{Stream: b.opts.Stream, MaxLen: b.opts.MaxLen, Approx: true, Values: v}
 }
 
 // Last returns the stream's last generated id (which counts entries deleted since), or
@@ -197,32 +179,41 @@ func (b *Broker) Last(ctx context.Context) (server.ID, error) {
 	return info.last, nil
 }
 
-// Since reads up to max entries after `after` with XRANGE, and XINFO STREAM in the same
-// MULTI to tell whether entries after `after` were trimmed (see streamInfo.lostAfter).
+// Since reads up to max entries after `after`, and at most sinceBytes of them (however
+// big the events are, a replay holds one such answer at a time), with sinceScript, which
+// also tells whether entries after `after` were trimmed (see streamInfo.lostAfter) or the
+// stream was lost and re-created since (its epoch entry comes right after `after`). When
+// gap is true, the events are the oldest the stream keeps after `after`.
 func (b *Broker) Since(ctx context.Context, after server.ID, max int) ([]server.Event, bool, error) {
 	if max <= 0 {
 		max = defaultBatch
 	}
-	var rng *redis.XMessageSliceCmd
-	var inf *redis.XInfoStreamCmd
-	_, err := b.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		rng = p.XRangeN(ctx, b.opts.Stream, "("+after.String(), "+", int64(max))
-		inf = p.XInfoStream(ctx, b.opts.Stream)
-		return nil
-	})
-	if isNoSuchKey(inf.Err()) {
-		return nil, !after.IsZero(), nil
+	for {
+		raw, info, exists, err := b.since(ctx, after, max)
+		if err != nil {
+			return nil, false, err
+		}
+		if !exists {
+			return nil, !after.IsZero(), nil
+		}
+		gap := info.lostAfter(after)
+		evs, err := b.decode(after, raw)
+		kept := evs[:0]
+		for _, e := range evs {
+			if e.Channel == server.LossChannel {
+				gap = true // the stream was re-created after `after`
+				continue
+			}
+			kept = append(kept, e)
+		}
+		if gap || len(kept) > 0 || len(raw) == 0 || err != nil {
+			return kept, gap, err
+		}
+		// Only entries that are not events (an epoch, a foreign entry): read on.
+		if after, err = server.ParseID(raw[len(raw)-1].ID); err != nil {
+			return nil, false, err
+		}
 	}
-	if err != nil {
-		return nil, false, b.describe("reading history (XRANGE) failed", err)
-	}
-	info, err := parseInfo(inf.Val())
-	if err != nil {
-		return nil, false, err
-	}
-	gap := info.lostAfter(after)
-	evs, err := b.decode(rng.Val())
-	return evs, gap, err
 }
 
 // Health reports the reader loop's outage if there is one, else PINGs Redis (bounded by one
@@ -310,15 +301,25 @@ func isNoSuchKey(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "no such key")
 }
 
-// decode turns stream entries into events. An entry without the fields Herald writes (the
-// stream is shared with something else) is skipped and logged rather than sent garbled.
-func (b *Broker) decode(msgs []redis.XMessage) ([]server.Event, error) {
+// decode turns stream entries read after the id prev into events. An epoch entry (see
+// publishScript) after a real id means the stream was lost and re-created in between: it
+// becomes a loss marker. An entry without the fields Herald writes (the stream is shared
+// with something else) is skipped and logged rather than sent garbled.
+func (b *Broker) decode(prev server.ID, msgs []redis.XMessage) ([]server.Event, error) {
 	evs := make([]server.Event, 0, len(msgs))
 	for _, m := range msgs {
 		id, err := server.ParseID(m.ID)
 		if err != nil {
 			return evs, fmt.Errorf("redis stream %q holds entry id %q: %v", b.opts.Stream, m.ID, err)
 		}
+		if _, ok := m.Values[fieldEpoch]; ok {
+			if prev.Ms > 0 { // ids with ms 0 (0-1: "from the start") predate every stream
+				evs = append(evs, server.LossMarker(id, "trimmed"))
+			}
+			prev = id
+			continue
+		}
+		prev = id
 		ch, ok1 := m.Values[fieldChannel].(string)
 		data, ok2 := m.Values[fieldData].(string)
 		if !ok1 || !ok2 {

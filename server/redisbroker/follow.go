@@ -75,7 +75,14 @@ func (b *Broker) Follow(ctx context.Context, after server.ID, deliver func([]ser
 		b.setUp(last)
 		backoff = 0
 		for _, s := range res {
-			evs, derr := b.decode(s.Messages)
+			evs, derr := b.decode(last, s.Messages)
+			for _, e := range evs {
+				if e.Channel == server.LossChannel {
+					b.log.Error("the redis stream was lost and re-created (redis restarted without persistence, or flushed); events stored before that which this node had not read are gone, and its subscribers get herald.gap",
+						"stream", b.opts.Stream, "last_read", last.String(), "recreated_at", e.ID.String(),
+						"fix", "run redis-server with appendonly yes")
+				}
+			}
 			if len(s.Messages) > 0 {
 				// Advance past every entry read, also one decode skipped, so a foreign
 				// entry cannot stall the loop.
