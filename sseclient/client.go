@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -88,63 +87,6 @@ type Client struct {
 // NoRetryDelay is the Client.Retry value for an explicit zero: reconnect at once after a
 // connection ends (the backoff after repeated failures still applies).
 const NoRetryDelay time.Duration = -1
-
-// ErrRestarted is why a connection ended when Restart dropped it (State.Err while Retrying).
-var ErrRestarted = errors.New("sseclient: restarted by the caller")
-
-// subscription is one running Events iteration, as Restart sees it.
-type subscription struct {
-	cancel context.CancelCauseFunc // the current attempt's; nil between attempts
-	wake   chan struct{}           // 1-buffered: a Restart while waiting to reconnect
-}
-
-// Restart drops the current connection of every running Events iteration of c and reconnects
-// at once, sending the Last-Event-ID it has, as if the server had closed the stream but
-// without the reconnection wait; one waiting to reconnect stops waiting. The iterations go
-// on: events already received are still delivered, and OnState sees Retrying with
-// ErrRestarted. Restart may be called from any goroutine; with nothing running it does
-// nothing.
-func (c *Client) Restart() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for s := range c.subs {
-		if s.cancel != nil {
-			s.cancel(ErrRestarted)
-		}
-		select {
-		case s.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// track registers (or, with done, forgets) a running iteration.
-func (c *Client) track(s *subscription, done bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if done {
-		delete(c.subs, s)
-		return
-	}
-	if c.subs == nil {
-		c.subs = map[*subscription]struct{}{}
-	}
-	c.subs[s] = struct{}{}
-}
-
-// setCancel publishes the current attempt's cancel function (nil: no attempt running). A
-// Restart requested before the attempt began is fulfilled by it, so its wake-up is dropped.
-func (c *Client) setCancel(s *subscription, cancel context.CancelCauseFunc) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s.cancel = cancel
-	if cancel != nil {
-		select {
-		case <-s.wake:
-		default:
-		}
-	}
-}
 
 // Events returns the stream's events. It connects on the first iteration and reconnects by
 // itself until ctx is cancelled, the loop stops, the server answers 204 No Content, or a
@@ -346,54 +288,4 @@ func orDefault(d, def time.Duration) time.Duration {
 		return def
 	}
 	return d
-}
-
-// idleWatch cancels a connection that stays silent for too long. It runs only while the
-// client waits for bytes (armed around each read), so a consumer that takes its time with
-// an event never makes a healthy connection look dead.
-type idleWatch struct {
-	timeout time.Duration
-	timer   *time.Timer // nil when disabled
-	fired   atomic.Bool
-}
-
-func newIdleWatch(timeout time.Duration, cancel context.CancelFunc) *idleWatch {
-	w := &idleWatch{timeout: timeout}
-	if timeout > 0 {
-		w.timer = time.AfterFunc(timeout, func() { w.fired.Store(true); cancel() })
-		w.timer.Stop()
-	}
-	return w
-}
-
-// arm starts (or restarts) the countdown: the client is about to wait for bytes.
-func (w *idleWatch) arm() {
-	if w.timer != nil {
-		w.timer.Reset(w.timeout)
-	}
-}
-
-// disarm stops the countdown: bytes arrived or the client stopped waiting.
-func (w *idleWatch) disarm() {
-	if w.timer != nil {
-		w.timer.Stop()
-	}
-}
-
-// err is why the watch cancelled the connection.
-func (w *idleWatch) err(url string) error {
-	return fmt.Errorf("sseclient: no bytes from %s for %v (not even a keep-alive comment); replacing the connection", url, w.timeout)
-}
-
-// idleReader arms the idle watch around every read of the response body.
-type idleReader struct {
-	r io.Reader
-	w *idleWatch
-}
-
-func (r *idleReader) Read(b []byte) (int, error) {
-	r.w.arm()
-	n, err := r.r.Read(b)
-	r.w.disarm()
-	return n, err
 }
