@@ -37,6 +37,9 @@ const (
 	cacheFlush    = 1 << 15 // the top bit of the class: this record replaces older ones
 )
 
+// rescanEvery is how often the interfaces are looked at again (a variable for tests).
+var rescanEvery = 30 * time.Second
+
 // Advertiser announces one service on the local network until it is closed.
 type Advertiser struct {
 	c    *conn
@@ -155,20 +158,34 @@ func (a *Advertiser) run() {
 		if a.sleep(announceAgain) {
 			a.announce(label)
 		}
-		// Defend the name; if another responder claims it with other data, pick a new one.
+		// Defend the name until another responder claims it with other data; announce on
+		// interfaces that come up meanwhile.
+		if !a.defend(label) {
+			return
+		}
+		next := renamed(label)
+		a.mu.Lock()
+		a.announced, a.label = false, next
+		a.mu.Unlock()
+		_ = a.c.send(func(i net.Interface) *dns.Msg { return a.goodbye(label) })
+		a.log.Info("another hub on the network took this name: advertising under another", "name", label, "now", next)
+	}
+}
+
+// defend waits for a conflict (true) or Close (false), announcing on new interfaces.
+func (a *Advertiser) defend(label string) bool {
+	rescan := time.NewTicker(rescanEvery)
+	defer rescan.Stop()
+	for {
 		select {
 		case <-a.done:
-			return
+			return false
 		case <-a.conflict:
-			a.mu.Lock()
-			a.announced = false
-			a.mu.Unlock()
-			_ = a.c.send(func(i net.Interface) *dns.Msg { return a.goodbye(label) })
-			next := renamed(label)
-			a.log.Info("another hub on the network took this name: advertising under another", "name", label, "now", next)
-			a.mu.Lock()
-			a.label = next
-			a.mu.Unlock()
+			return true
+		case <-rescan.C:
+			if added := a.c.rescan(); len(added) > 0 {
+				_ = a.c.sendOn(added, func(i net.Interface) *dns.Msg { return a.announcement(label, &i) })
+			}
 		}
 	}
 }
@@ -209,13 +226,16 @@ func (a *Advertiser) probe(label string) bool {
 	return true
 }
 
-// announce multicasts every record, with the cache-flush bit on the unique ones.
+// announcement is every record, with the cache-flush bit on the unique ones.
+func (a *Advertiser) announcement(label string, i *net.Interface) *dns.Msg {
+	m := response()
+	m.Answer = append([]dns.RR{a.ptr(label, ttl), a.srv(label, ttl, true), a.txt(label, ttl, true)}, a.addrs(i, ttl, true)...)
+	return m
+}
+
+// announce multicasts the announcement on every interface.
 func (a *Advertiser) announce(label string) {
-	if err := a.c.send(func(i net.Interface) *dns.Msg {
-		m := response()
-		m.Answer = append([]dns.RR{a.ptr(label, ttl), a.srv(label, ttl, true), a.txt(label, ttl, true)}, a.addrs(&i, ttl, true)...)
-		return m
-	}); err != nil {
+	if err := a.c.send(func(i net.Interface) *dns.Msg { return a.announcement(label, &i) }); err != nil {
 		a.log.Warn("announcing the hub on the network failed", "err", err)
 	}
 }
@@ -262,7 +282,7 @@ func (a *Advertiser) txt(label string, ttl uint32, flush bool) *dns.TXT {
 
 // addrs returns A records for the interface's addresses (every interface's when i is nil).
 func (a *Advertiser) addrs(i *net.Interface, ttl uint32, flush bool) []dns.RR {
-	ifs := a.c.ifs
+	ifs := a.c.interfaces()
 	if i != nil {
 		ifs = []net.Interface{*i}
 	}

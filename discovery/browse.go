@@ -64,6 +64,7 @@ func Browse(ctx context.Context, opts Options, onChange func([]Hub)) error {
 	query()
 	every := firstRequery
 	next := time.Now().Add(every)
+	scanned := time.Now()
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
@@ -77,6 +78,12 @@ func Browse(ctx context.Context, opts Options, onChange func([]Hub)) error {
 			}
 			report()
 		case now := <-t.C:
+			if now.Sub(scanned) >= rescanEvery {
+				scanned = now
+				if len(c.rescan()) > 0 {
+					every, next = firstRequery, now // a new network: ask it at once
+				}
+			}
 			if !now.Before(next) {
 				query()
 				every = min(every*2, maxRequery)

@@ -22,10 +22,11 @@ var ErrNoInterface = errors.New("discovery: no network interface is up with mult
 // conn is one UDP socket on port 5353 (shared with every other mDNS program on the machine)
 // that has joined the mDNS group on each usable interface.
 type conn struct {
-	pc  *ipv4.PacketConn
-	ifs []net.Interface
+	pc    *ipv4.PacketConn
+	fixed bool // the caller chose the interfaces: never look for others
 
-	mu sync.Mutex // the multicast interface and the write that uses it go together
+	mu  sync.Mutex // the multicast interface and the write that uses it go together; ifs
+	ifs []net.Interface
 }
 
 // usableInterfaces returns the interfaces that are up, carry multicast and have an IPv4
@@ -64,6 +65,7 @@ func ifaceAddrs(i net.Interface) []net.IP {
 
 // listen opens the shared mDNS socket on ifs (nil: every usable interface).
 func listen(ifs []net.Interface) (*conn, error) {
+	fixed := ifs != nil
 	if ifs == nil {
 		ifs = usableInterfaces()
 	}
@@ -75,7 +77,7 @@ func listen(ifs []net.Interface) (*conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("discovery: cannot open the mDNS port 5353: %w", err)
 	}
-	c := &conn{pc: ipv4.NewPacketConn(raw)}
+	c := &conn{pc: ipv4.NewPacketConn(raw), fixed: fixed}
 	for _, i := range ifs {
 		if err := c.pc.JoinGroup(&i, &net.UDPAddr{IP: mdnsGroup}); err == nil {
 			c.ifs = append(c.ifs, i)
@@ -94,10 +96,47 @@ func listen(ifs []net.Interface) (*conn, error) {
 // close leaves the group and closes the socket.
 func (c *conn) close() error { return c.pc.Close() }
 
+// rescan joins the group on interfaces that became usable since (a laptop joining Wi-Fi)
+// and forgets those that went away; it returns the newly joined ones.
+func (c *conn) rescan() []net.Interface {
+	if c.fixed {
+		return nil
+	}
+	now := usableInterfaces()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var kept, added []net.Interface
+	for _, i := range now {
+		known := false
+		for _, j := range c.ifs {
+			known = known || j.Index == i.Index
+		}
+		if known {
+			kept = append(kept, i)
+		} else if c.pc.JoinGroup(&i, &net.UDPAddr{IP: mdnsGroup}) == nil {
+			kept, added = append(kept, i), append(added, i)
+		}
+	}
+	c.ifs = kept
+	return added
+}
+
+// interfaces returns the interfaces joined now.
+func (c *conn) interfaces() []net.Interface {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]net.Interface(nil), c.ifs...)
+}
+
 // send multicasts the message built for each interface (build returns nil to skip one).
 func (c *conn) send(build func(i net.Interface) *dns.Msg) error {
+	return c.sendOn(c.interfaces(), build)
+}
+
+// sendOn multicasts on the given interfaces only.
+func (c *conn) sendOn(ifs []net.Interface, build func(i net.Interface) *dns.Msg) error {
 	var errs []error
-	for _, i := range c.ifs {
+	for _, i := range ifs {
 		m := build(i)
 		if m == nil {
 			continue
@@ -158,7 +197,7 @@ func (c *conn) read(buf []byte) (packet, error) {
 
 // ifaceByIndex returns the joined interface with that index.
 func (c *conn) ifaceByIndex(idx int) (net.Interface, bool) {
-	for _, i := range c.ifs {
+	for _, i := range c.interfaces() {
 		if i.Index == idx {
 			return i, true
 		}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os/exec"
+	"slices"
 	"testing"
 	"time"
 
@@ -169,5 +171,34 @@ func TestLegacyUnicastQuery(t *testing.T) {
 	}
 	if r.Id != q.Id || len(r.Answer) != 1 || r.Answer[0].(*dns.PTR).Ptr != "legacy._herald._tcp.local." || r.Answer[0].Header().Ttl > 10 {
 		t.Errorf("answer %v", &r)
+	}
+}
+
+// An interface that comes up after the start (a laptop joining Wi-Fi) is joined and
+// announced on: the hub's address there reaches the browser.
+func TestNewInterfaceJoined(t *testing.T) {
+	if !netns.Isolate(t) {
+		return
+	}
+	defer func(d time.Duration) { rescanEvery = d }(rescanEvery)
+	rescanEvery = 200 * time.Millisecond
+	wait := watch(t)
+	a := advertise(t, Service{Name: "roaming", Port: 7200, Version: "1", Scheme: "http"})
+	wait("the hub on loopback", 10*time.Second, named("roaming"))
+	for _, args := range [][]string{
+		{"link", "add", "wifi0", "type", "veth", "peer", "name", "wifi1"}, // both ends in this namespace
+		{"addr", "add", "10.9.9.9/24", "dev", "wifi0"},
+		{"link", "set", "wifi1", "up"},
+		{"link", "set", "wifi0", "multicast", "on", "up"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v %s", args, err, out)
+		}
+	}
+	wait("the hub's address on the new interface", 10*time.Second, func(hs []Hub) bool {
+		return len(hs) == 1 && slices.Contains(hs[0].Addrs, "10.9.9.9")
+	})
+	if n := len(a.c.interfaces()); n != 2 {
+		t.Errorf("the advertiser uses %d interfaces, want lo and wifi0", n)
 	}
 }

@@ -221,13 +221,40 @@ func (n *Node) advertise(cfg Config) {
 		svc.Scheme = "https"
 	}
 	svc.TokenRequired = cfg.Access.Private || len(cfg.Access.Public) > 0
-	adv, err := discovery.Advertise(svc, discovery.Options{Logger: n.log})
+	opts := discovery.Options{Logger: n.log}
+	if !n.addr.IP.IsUnspecified() {
+		// Listening on one address: announce only on its interface, with its addresses.
+		ifc, err := interfaceOf(n.addr.IP)
+		if err != nil {
+			n.log.Warn("not advertising the hub on the local network", "err", err)
+			return
+		}
+		opts.Interfaces = []net.Interface{ifc}
+	}
+	adv, err := discovery.Advertise(svc, opts)
 	if err != nil {
 		n.log.Warn("not advertising the hub on the local network", "err", err)
 		return
 	}
 	n.adv = adv
 	n.log.Info("advertising the hub on the local network", "service", discovery.ServiceType, "name", svc.Name)
+}
+
+// interfaceOf returns the interface that has ip.
+func interfaceOf(ip net.IP) (net.Interface, error) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return net.Interface{}, err
+	}
+	for _, i := range ifs {
+		addrs, _ := i.Addrs()
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && n.IP.Equal(ip) {
+				return i, nil
+			}
+		}
+	}
+	return net.Interface{}, fmt.Errorf("no interface has the address %s", ip)
 }
 
 // AdvertisedName returns the name the node is advertised under on the local network ("" when
