@@ -68,3 +68,52 @@ func ExampleClient_Events() {
 	// state: connecting
 	// state: closed
 }
+
+// Range over a stream that is already at hand.
+func ExampleParser_All() {
+	p := sseclient.NewParser(strings.NewReader("event: a\ndata: 1\n\ndata: 2\n\n"))
+	for e, err := range p.All() {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(e.Type, e.Data)
+	}
+	// Output:
+	// a 1
+	// message 2
+}
+
+// The line cap applies to a field's value: "data: " does not count against it, so a 1 MiB
+// value passes a 1 MiB cap and one byte more does not.
+func ExampleWithMaxLineSize() {
+	for _, size := range []int{1 << 20, 1<<20 + 1} {
+		stream := "data: " + strings.Repeat("x", size) + "\n\n"
+		p := sseclient.NewParser(strings.NewReader(stream), sseclient.WithMaxLineSize(1<<20))
+		e, err := p.Next()
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(len(e.Data), "bytes")
+	}
+	// Output:
+	// 1048576 bytes
+	// sseclient: a line's value is longer than 1048576 bytes (MaxLineSize); raise the limit if the server really sends that much
+}
+
+// Report comments, such as a server's keep-alives, as the parser reads them.
+func ExampleWithCommentFunc() {
+	stream := ": keep-alive\ndata: hello\n\n:bye\n"
+	p := sseclient.NewParser(strings.NewReader(stream),
+		sseclient.WithCommentFunc(func(text string) { fmt.Printf("comment %q\n", text) }))
+	for e, err := range p.All() {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("event", e.Data)
+	}
+	// Output:
+	// comment " keep-alive"
+	// event hello
+	// comment "bye"
+}

@@ -323,7 +323,7 @@ func TestReconnection(t *testing.T) {
 	})
 	t.Run("read timeout", func(t *testing.T) {
 		h := newHarness(t)
-		conn, _ := h.start(map[string]any{"initialDelayMs": 0, "readTimeoutMs": 500})
+		conn, _ := h.start(map[string]any{"initialDelayMs": 0, "readTimeoutMs": 1000})
 		conn.send <- "data: Hello\n\n"
 		h.events(msg("Hello"))
 		if e := h.message("error"); !strings.Contains(e.Error, "no bytes") {
