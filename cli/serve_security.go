@@ -10,6 +10,7 @@ import (
 	"github.com/heraldhq/herald/server/auth"
 	"github.com/heraldhq/herald/server/guard"
 	"github.com/heraldhq/herald/server/node"
+	"github.com/heraldhq/herald/server/peer"
 )
 
 // securityFlags are `herald serve`'s flags for who may read, CORS, rate limits and TLS (see
@@ -17,6 +18,7 @@ import (
 type securityFlags struct {
 	private             bool
 	public, corsOrigins patternList
+	trustedProxies      patternList
 	connect, publish    guard.Limit
 	tlsCert, tlsKey     string
 	tlsSelfSigned       bool
@@ -31,6 +33,7 @@ func (s *securityFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&s.connect.Burst, "connect-burst", guard.DefaultConnect.Burst, "burst of new /events connections per client IP")
 	fs.Float64Var(&s.publish.Rate, "publish-rate", guard.DefaultPublishPerToken.Rate, "publish requests per second, per token and per client IP (0: no limit)")
 	fs.IntVar(&s.publish.Burst, "publish-burst", guard.DefaultPublishPerToken.Burst, "burst of publish requests per token and per client IP")
+	fs.Var(&s.trustedProxies, "trusted-proxy", "`CIDR` or address of a reverse proxy in front of the hub (repeatable or comma-separated): only from these peers do Forwarded, X-Forwarded-For and X-Real-IP name the client, for per-IP limits, logs and /stats")
 	fs.StringVar(&s.tlsCert, "tls-cert", "", "serve HTTPS with this certificate `file` (PEM; needs --tls-key)")
 	fs.StringVar(&s.tlsKey, "tls-key", "", "private key `file` (PEM) for --tls-cert")
 	fs.BoolVar(&s.tlsSelfSigned, "tls-self-signed", false, "serve HTTPS with a self-signed certificate for localhost and the LAN addresses, kept in the config folder")
@@ -51,9 +54,14 @@ func (s *securityFlags) apply(cfg *node.Config) error {
 	if s.connect.Rate < 0 || s.publish.Rate < 0 || s.connect.Burst < 0 || s.publish.Burst < 0 {
 		return fmt.Errorf("rate limits must not be negative; use 0 to turn a limit off")
 	}
+	trusted, err := peer.ParseTrusted(s.trustedProxies)
+	if err != nil {
+		return err
+	}
 	cfg.Access = opts
 	cfg.Guard = guard.Config{
 		CORSOrigins: s.corsOrigins, Connect: s.connect, PublishPerToken: s.publish, PublishPerIP: s.publish,
+		TrustedProxies: trusted,
 	}
 	return nil
 }

@@ -169,7 +169,9 @@ func TestServeSecurityFlagErrors(t *testing.T) {
 		{"both TLS modes", []string{"--key", secKey, "--tls-self-signed", "--tls-cert", "c.pem", "--tls-key", "k.pem"}, "either"},
 		{"cert without key", []string{"--key", secKey, "--tls-cert", "c.pem"}, "both --tls-cert and --tls-key"},
 		{"missing cert files", []string{"--key", secKey, "--tls-cert", "/nonexistent/c.pem", "--tls-key", "/nonexistent/k.pem"}, "loading the TLS certificate"},
-		{"good flags", []string{"--key", secKey, "--private", "--public", "a.*,b", "--cors-origin", "https://a.example", "--cors-origin", "*"}, ""},
+		{"bad trusted proxy", []string{"--key", secKey, "--trusted-proxy", "10.0.0.0/33"}, `--trusted-proxy "10.0.0.0/33" is not a CIDR`},
+		{"good flags", []string{"--key", secKey, "--private", "--public", "a.*,b", "--cors-origin", "https://a.example", "--cors-origin", "*",
+			"--trusted-proxy", "127.0.0.1,10.0.0.0/8", "--trusted-proxy", "::1"}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
