@@ -46,8 +46,8 @@ func (b *Browser) In(t testing.TB) *Browser {
 
 // newBrowser starts a headless Chromium with a fresh profile, quiet on the network (the
 // background-networking flags keep it from calling home on a closed network), and stops it
-// when the test ends.
-func newBrowser(t testing.TB) *Browser {
+// when the test ends. extra adds flags (--ignore-certificate-errors for a self-signed hub).
+func newBrowser(t testing.TB, extra ...chromedp.ExecAllocatorOption) *Browser {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("chromium is missing at %s (%v); run scripts/setup.sh (apt-get install chromium)", chromiumPath, err)
@@ -65,6 +65,7 @@ func newBrowser(t testing.TB) *Browser {
 		chromedp.Flag("lang", "en-US"), // number and time formats the assertions expect
 		chromedp.UserDataDir(t.TempDir()),
 	}
+	opts = append(opts, extra...)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
 	// Start the browser with a context that has no deadline: the first Run binds the

@@ -35,3 +35,13 @@ for svc in nginx redis-server; do
 done
 
 command -v go >/dev/null || { echo "setup: Go 1.26 is needed: https://go.dev/dl/" >&2; exit 1; }
+
+# Node and the npm eventsource package, the EventSource that Node services use, for the e2e
+# tests (e2e/eventsource; node_modules is not committed). Any Node with npm will do (Debian's
+# nodejs and npm packages when there is none).
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing nodejs npm"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+(cd "$(dirname "$0")/../e2e/eventsource" && npm ci --no-audit --no-fund --loglevel=error)
