@@ -101,6 +101,9 @@ func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slo
 		Save:    func(c []model.FeedConfig) { d.prefs.update(func(s *model.Settings) { s.Feeds = c }) },
 	})
 	d.feeds.Load(s.Feeds)
+	// Load tidied the saved feeds (a token pasted inside a URL moves to its own field):
+	// keep them as they run.
+	d.prefs.update(func(s *model.Settings) { s.Feeds = d.feeds.Configs() })
 	d.hub = &backend.Hub{Key: key, Logger: log, RunDemo: runDemo(log), OnChange: d.hubChanged}
 	// The hub's history survives quitting, Apply and crashes; `herald serve` keeps its own
 	// file (history.db), so both can run on one machine.

@@ -44,6 +44,7 @@ type feed struct {
 	status model.FeedStatus
 	cancel context.CancelFunc
 	done   chan struct{}
+	client *sseclient.Client // the running subscription's, for RetryFeed
 	// running is set when the subscription started; lastID is the ID of the last event it
 	// delivered, where an edited feed on the same stream resumes (both under Feeds.mu).
 	running bool
@@ -196,6 +197,50 @@ func (f *Feeds) PutFeed(oldName string, cfg model.FeedConfig) error {
 	return nil
 }
 
+// RetryFeed implements ui.FeedManager: a feed waiting to reconnect does so now, one that
+// failed for good starts again (from its last event).
+func (f *Feeds) RetryFeed(name string) error {
+	f.mu.Lock()
+	var fd *feed
+	for _, x := range f.feeds {
+		if x.cfg.Name == name {
+			fd = x
+		}
+	}
+	if fd == nil {
+		f.mu.Unlock()
+		return fmt.Errorf("no feed named %q (removed meanwhile?)", name)
+	}
+	if !fd.cfg.Enabled {
+		f.mu.Unlock()
+		return fmt.Errorf("feed %q is switched off: edit it and tick Connected", name)
+	}
+	c, ended := fd.client, fd.status.Phase == model.PhaseFailed || fd.status.Phase == model.PhaseOff
+	f.mu.Unlock()
+	if ended || c == nil {
+		stop(fd) // its subscription has ended: start a new one
+		f.mu.Lock()
+		if slices.Contains(f.feeds, fd) && !f.stopping {
+			f.startLocked(fd)
+		}
+		f.mu.Unlock()
+	} else {
+		c.Restart()
+	}
+	f.changed()
+	return nil
+}
+
+// HubChannels asks the hub cfg points at for its channels (GET /stats, with the feed's token
+// and headers), for the channel picker.
+func (f *Feeds) HubChannels(ctx context.Context, cfg model.FeedConfig) ([]string, error) {
+	cfg = cfg.Normalize()
+	if err := cfg.Validate(); err != nil && !strings.Contains(err.Error(), "name") {
+		return nil, err
+	}
+	return fetchChannels(ctx, f.client, cfg)
+}
+
 // RemoveFeed implements ui.FeedManager.
 func (f *Feeds) RemoveFeed(name string) error {
 	f.mu.Lock()
@@ -255,6 +300,7 @@ func (f *Feeds) startLocked(fd *feed) {
 		IdleTimeout: f.idle, LastEventID: fd.lastID,
 		OnState: func(s sseclient.State) { f.setState(fd, s) },
 	}
+	fd.client = c
 	name := fd.cfg.Name
 	replaying := fd.resume
 	fd.resume = false // only the first run after the app started resumes from the saved id

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -78,6 +79,56 @@ func TestCaptureDialogs(t *testing.T) {
 				w.SetContent(p.Object())
 				p.inviteDialog()
 				test.Tap(p.lastInvite)
+			}},
+			{"invite-local-only", func(w fyne.Window) {
+				p := NewHubPanel(&fakeHub{s: model.HubSettings{Enabled: true, Port: 7878}, st: model.HubStatus{Running: true, URLs: []string{"http://127.0.0.1:7878"}}}, w)
+				w.SetContent(p.Object())
+				p.inviteDialog()
+				test.Tap(p.lastInvite)
+			}},
+			{"hub-local-only", func(w fyne.Window) {
+				p := NewHubPanel(&fakeHub{s: model.HubSettings{Enabled: true, Port: 7878}, st: model.HubStatus{Running: true, URLs: []string{"http://127.0.0.1:7878"}}}, w)
+				w.SetContent(p.Object())
+			}},
+			{"event-62KB", func(w fyne.Window) {
+				el := NewEventLog(model.NewLog(10), w, model.Filter{})
+				w.SetContent(el.Object())
+				el.ShowEvent(bigEvent(62 << 10))
+			}},
+			{"addfeed-invite-pasted", func(w fyne.Window) {
+				p := NewFeedsPanel(&fakeFeeds{}, w)
+				w.SetContent(p.Object())
+				p.EditDialog(model.FeedConfig{Enabled: true})
+				if f := p.lastForm; f != nil {
+					f.Name.SetText("Teammate")
+					f.URL.SetText("http://192.168.1.5:7878/?token=eyJhbGciOiJIUzI1NiJ9.eyJoZXJhbGQiOnt9fQ.c2ln")
+				}
+			}},
+			{"feed-error-detail", func(w fyne.Window) {
+				mgr := &fakeFeeds{list: []model.FeedInfo{{Config: model.FeedConfig{Name: "CI server", URL: "http://10.0.0.9:7878", Channels: []string{"builds"}, Enabled: true},
+					Status: model.FeedStatus{Phase: model.PhaseFailed, Err: `401 Unauthorized: channel "builds" is private: subscribing needs a token (add ?token=… to the URL, or send 'Authorization: Bearer …')`}}}}
+				p := NewFeedsPanel(mgr, w)
+				w.SetContent(p.Object())
+				p.EditDialog(mgr.list[0].Config)
+			}},
+			{"channel-picker", func(w fyne.Window) {
+				p := NewFeedsPanel(&fakeFeeds{channels: []string{"alerts", "ci.builds", "ci.deploys", "stocks"}}, w)
+				w.SetContent(p.Object())
+				p.EditDialog(model.FeedConfig{Enabled: true})
+				p.lastForm.URL.SetText("http://10.0.0.2:7878")
+				p.PickChannels(p.lastForm)
+				p.WaitPick()
+			}},
+			{"stocks-per-feed", func(w fyne.Window) {
+				s := model.NewStocks()
+				for i, f := range []string{"Broker", "Teammate"} {
+					for j := range 20 {
+						s.Ingest(model.Event{Feed: f, Type: "stock-update", Data: fmt.Sprintf(`{"symbol":"ACME","price":%g}`, float64(100+i*50)+float64(j)*0.4)})
+						s.Ingest(model.Event{Feed: f, Type: "stock-update", Data: fmt.Sprintf(`{"symbol":"MSFT","price":%g,"change":-2}`, float64(400+i*3)-float64(j)*0.3)})
+					}
+				}
+				p := NewStockPanel(s)
+				w.SetContent(p.Object())
 			}},
 		} {
 			w := test.NewTempWindow(t, widget.NewLabel(""))

@@ -8,7 +8,23 @@ import (
 	"github.com/heraldhq/herald/app/model"
 )
 
-type fakeFeeds struct{ list []model.FeedInfo }
+type fakeFeeds struct {
+	list     []model.FeedInfo
+	retried  []string
+	channels []string
+}
+
+func (f *fakeFeeds) RetryFeed(name string) error {
+	f.retried = append(f.retried, name)
+	return nil
+}
+
+func (f *fakeFeeds) HubChannels(_ context.Context, cfg model.FeedConfig) ([]string, error) {
+	if cfg.URL == "" {
+		return nil, errors.New("type the hub's address first")
+	}
+	return f.channels, nil
+}
 
 func (f *fakeFeeds) Feeds() []model.FeedInfo { return append([]model.FeedInfo(nil), f.list...) }
 

@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -28,6 +31,10 @@ type FeedsPanel struct {
 	// lan and lanBox hold "Hubs on your network" (discovered.go).
 	lan    *lanSection
 	lanBox *fyne.Container
+	// lastForm is the open add/edit dialog's form, lastPicker its channel picker, for tests.
+	lastForm   *FeedForm
+	lastPicker *widget.CheckGroup
+	picking    sync.WaitGroup // a PickChannels waiting for the hub
 }
 
 // NewFeedsPanel returns the feeds panel; call Refresh to update the states.
@@ -102,6 +109,7 @@ type feedRow struct {
 	state    *widget.Label
 	counters *widget.Label
 	remove   *widget.Button
+	retry    *widget.Button // "Retry now", while retrying or failed
 }
 
 func (p *FeedsPanel) createRow() fyne.CanvasObject {
@@ -112,7 +120,9 @@ func (p *FeedsPanel) createRow() fyne.CanvasObject {
 		state:    widget.NewLabel(""),
 		counters: widget.NewLabel(""),
 		remove:   widget.NewButtonWithIcon("", theme.DeleteIcon(), nil),
+		retry:    widget.NewButtonWithIcon("Retry now", theme.ViewRefreshIcon(), nil),
 	}
+	r.retry.Importance = widget.LowImportance
 	r.url.Importance = widget.LowImportance
 	r.url.Truncation = fyne.TextTruncateEllipsis
 	r.state.Truncation = fyne.TextTruncateEllipsis
@@ -122,7 +132,7 @@ func (p *FeedsPanel) createRow() fyne.CanvasObject {
 	// text had.
 	r.counters.Alignment = fyne.TextAlignTrailing
 	right := container.NewVBox(r.state, r.counters)
-	r.content = container.NewBorder(nil, nil, nil, r.remove, container.NewGridWithColumns(2, left, right))
+	r.content = container.NewBorder(nil, nil, nil, container.NewHBox(r.retry, r.remove), container.NewGridWithColumns(2, left, right))
 	r.ExtendBaseWidget(r)
 	return r
 }
@@ -154,6 +164,13 @@ func (p *FeedsPanel) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		r.dot.SetResource(theme.NewWarningThemedResource(theme.MediaRecordIcon()))
 	}
 	r.state.Refresh()
+	if ph := f.Status.Phase; !f.Own && (ph == model.PhaseRetrying || ph == model.PhaseFailed) {
+		name := f.Config.Name
+		r.retry.OnTapped = func() { p.Retry(name) }
+		r.retry.Show()
+	} else {
+		r.retry.Hide()
+	}
 	if f.Own {
 		r.remove.Hide()
 	} else {
@@ -168,6 +185,12 @@ func (p *FeedsPanel) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 			}, p.win)
 		}
 	}
+}
+
+// Retry reconnects a feed now instead of waiting (and starts a failed one again).
+func (p *FeedsPanel) Retry(name string) {
+	p.showErr(p.mgr.RetryFeed(name))
+	p.Refresh()
 }
 
 func phaseImportance(ph model.Phase) widget.Importance {
@@ -205,6 +228,8 @@ type FeedForm struct {
 	Name, URL, Token, Channels, Headers *widget.Entry
 	Enabled                             *widget.Check
 	Err                                 *widget.Label
+	// Pick lists the hub's channels to choose from (set by the feeds panel).
+	Pick *widget.Button
 }
 
 // NewFeedForm returns the form filled from cfg.
@@ -248,6 +273,14 @@ func (f *FeedForm) takeFromURL() {
 	f.Channels.SetText(strings.Join(n.Channels, ", "))
 }
 
+// channelsRow is the Channels entry with its "Pick…" button (when the form has a picker).
+func (f *FeedForm) channelsRow() fyne.CanvasObject {
+	if f.Pick == nil {
+		return f.Channels
+	}
+	return container.NewBorder(nil, nil, nil, f.Pick, f.Channels)
+}
+
 // Config reads the form; the error says which field is wrong and how to fix it.
 func (f *FeedForm) Config() (model.FeedConfig, error) {
 	h, err := model.ParseHeaders(f.Headers.Text)
@@ -269,7 +302,7 @@ func (f *FeedForm) Config() (model.FeedConfig, error) {
 func (f *FeedForm) Items() []*widget.FormItem {
 	return []*widget.FormItem{
 		widget.NewFormItem("Name", f.Name), widget.NewFormItem("URL", f.URL),
-		widget.NewFormItem("Channels", f.Channels), widget.NewFormItem("Token", f.Token),
+		widget.NewFormItem("Channels", f.channelsRow()), widget.NewFormItem("Token", f.Token),
 		widget.NewFormItem("Headers", f.Headers), widget.NewFormItem("", f.Enabled),
 		widget.NewFormItem("", f.Err),
 	}
@@ -294,6 +327,20 @@ func (p *FeedsPanel) Save(oldName string, f *FeedForm) bool {
 // EditDialog opens the add/edit form for cfg (a new feed when cfg.Name is empty).
 func (p *FeedsPanel) EditDialog(cfg model.FeedConfig) {
 	f := NewFeedForm(cfg)
+	p.lastForm = f
+	f.Pick = widget.NewButtonWithIcon("Pick…", theme.ListIcon(), func() { p.PickChannels(f) })
+	// An existing feed's state with its whole reason (the list cuts it), and Retry now.
+	var status fyne.CanvasObject = layout.NewSpacer()
+	for _, fi := range p.feeds {
+		if cfg.Name != "" && fi.Config.Name == cfg.Name && !fi.Own && fi.Status.Err != "" {
+			st := widget.NewLabel(fi.Status.Text(p.now()))
+			st.Wrapping = fyne.TextWrapWord
+			st.Importance = phaseImportance(fi.Status.Phase)
+			name := cfg.Name
+			retry := widget.NewButtonWithIcon("Retry now", theme.ViewRefreshIcon(), func() { p.Retry(name) })
+			status = container.NewBorder(nil, nil, nil, container.NewVBox(retry), st)
+		}
+	}
 	title := "Edit feed"
 	if cfg.Name == "" {
 		title = "Add feed"
@@ -307,7 +354,64 @@ func (p *FeedsPanel) EditDialog(cfg model.FeedConfig) {
 	save.Importance = widget.HighImportance
 	cancel := widget.NewButton("Cancel", func() { d.Hide() })
 	form := widget.NewForm(f.Items()...)
-	d = dialog.NewCustomWithoutButtons(title, container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), cancel, save), nil, nil, form), p.win)
-	d.Resize(fyne.NewSize(520, 420))
+	d = dialog.NewCustomWithoutButtons(title, container.NewBorder(status, container.NewHBox(layout.NewSpacer(), cancel, save), nil, nil, form), p.win)
+	d.Resize(fyne.NewSize(560, 460))
 	d.Show()
+}
+
+// PickChannels asks the hub in f's URL for its channels (off the UI goroutine) and offers
+// them to tick; the choice goes into f's Channels field. WaitPick waits for the answer.
+func (p *FeedsPanel) PickChannels(f *FeedForm) {
+	h, err := model.ParseHeaders(f.Headers.Text)
+	if err != nil {
+		f.Err.SetText(err.Error())
+		return
+	}
+	cfg := model.FeedConfig{URL: strings.TrimSpace(f.URL.Text), Token: strings.TrimSpace(f.Token.Text), Headers: h}
+	f.Err.SetText("Asking the hub for its channels…")
+	p.picking.Add(1)
+	go func() {
+		defer p.picking.Done()
+		names, err := p.mgr.HubChannels(context.Background(), cfg)
+		fyne.Do(func() {
+			if err != nil {
+				f.Err.SetText(err.Error())
+				return
+			}
+			f.Err.SetText("")
+			p.showPicker(f, names)
+		})
+	}()
+}
+
+// WaitPick waits for the hub's answer to PickChannels (tests).
+func (p *FeedsPanel) WaitPick() { p.picking.Wait() }
+
+func (p *FeedsPanel) showPicker(f *FeedForm, names []string) {
+	opts := append([]string{model.AllChannels}, names...)
+	cg := widget.NewCheckGroup(opts, nil)
+	for _, c := range model.ParseChannels(f.Channels.Text) {
+		if slices.Contains(opts, c) {
+			cg.Selected = append(cg.Selected, c)
+		}
+	}
+	note := "* is every channel, now and later. The hub lists these channels:"
+	if len(names) == 0 {
+		note = "The hub lists no channels yet (none subscribed or published since it started); * follows every one."
+	}
+	intro := widget.NewLabel(note)
+	intro.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustomConfirm("Channels on this hub", "Use", "Cancel",
+		container.NewBorder(intro, nil, nil, nil, container.NewVScroll(cg)), func(ok bool) {
+			if ok {
+				sel := cg.Selected
+				if slices.Contains(sel, model.AllChannels) {
+					sel = []string{model.AllChannels}
+				}
+				f.Channels.SetText(strings.Join(sel, ", "))
+			}
+		}, p.win)
+	d.Resize(fyne.NewSize(420, 420))
+	d.Show()
+	p.lastPicker = cg
 }

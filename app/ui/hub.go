@@ -203,7 +203,7 @@ func (p *HubPanel) Refresh() {
 	p.shownURLs = key
 	p.urls.RemoveAll()
 	if st.Running && !p.hub.HubSettings().LAN {
-		tip := widget.NewLabel("Only this computer can connect: the address and QR code below work here alone. Turn on local network sharing to let teammates in.")
+		tip := widget.NewLabel("This computer only: teammates cannot reach 127.0.0.1 (nor its QR code).")
 		tip.Importance = widget.WarningImportance
 		tip.Wrapping = fyne.TextWrapWord
 		p.urls.Add(tip)

@@ -13,6 +13,10 @@ type FeedManager interface {
 	// PutFeed adds a feed, or replaces the one named oldName ("" to add).
 	PutFeed(oldName string, cfg model.FeedConfig) error
 	RemoveFeed(name string) error
+	// RetryFeed reconnects a feed now instead of at its next retry.
+	RetryFeed(name string) error
+	// HubChannels lists the channels of the Herald hub cfg points at (its /stats).
+	HubChannels(ctx context.Context, cfg model.FeedConfig) ([]string, error)
 }
 
 // HubControl is what the hub panel needs from the app's embedded hub.

@@ -90,3 +90,66 @@ func hasLabel(o fyne.CanvasObject, part string) bool {
 	}
 	return false
 }
+
+// TestFeedRetryAndFullError: a failing feed offers Retry now in its row and, in its edit
+// dialog, the whole reason (the row cuts it) with Retry now too.
+func TestFeedRetryAndFullError(t *testing.T) {
+	test.NewTempApp(t)
+	long := "dial tcp 10.0.0.9:7878: connect: connection refused (the teammate's laptop is asleep or its hub is off; it will be tried again)"
+	mgr := &fakeFeeds{list: []model.FeedInfo{
+		{Config: model.FeedConfig{Name: "CI", URL: "http://10.0.0.9:7878", Enabled: true}, Status: model.FeedStatus{Phase: model.PhaseRetrying, Err: long}},
+		{Config: model.FeedConfig{Name: "Fine", URL: "http://10.0.0.8:7878", Enabled: true}, Status: model.FeedStatus{Phase: model.PhaseLive}},
+	}}
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	w.Resize(fyne.NewSize(1000, 700))
+	p := NewFeedsPanel(mgr, w)
+	w.SetContent(p.Object())
+	retry := findButton(p.Object(), "Retry now")
+	if retry == nil || !retry.Visible() {
+		t.Fatal("a retrying feed's row has no Retry now")
+	}
+	test.Tap(retry)
+	if len(mgr.retried) != 1 || mgr.retried[0] != "CI" {
+		t.Errorf("retried %v, want CI", mgr.retried)
+	}
+	p.EditDialog(mgr.list[0].Config)
+	top := w.Canvas().Overlays().Top()
+	if !hasLabel(top, "asleep or its hub is off; it will be tried again") {
+		t.Error("the edit dialog does not show the whole reason")
+	}
+	test.Tap(findButton(top, "Retry now"))
+	if len(mgr.retried) != 2 {
+		t.Errorf("Retry now in the dialog: retried %v", mgr.retried)
+	}
+}
+
+// TestChannelPicker: Pick… lists the hub's channels (from its /stats) and puts the ticked
+// ones into the Channels field.
+func TestChannelPicker(t *testing.T) {
+	test.NewTempApp(t)
+	mgr := &fakeFeeds{channels: []string{"alerts", "team.builds"}}
+	w := test.NewTempWindow(t, widget.NewLabel(""))
+	w.Resize(fyne.NewSize(1000, 700))
+	p := NewFeedsPanel(mgr, w)
+	w.SetContent(p.Object())
+	p.EditDialog(model.FeedConfig{Enabled: true})
+	f := p.lastForm
+	f.URL.SetText("http://10.0.0.2:7878")
+	test.Tap(f.Pick)
+	p.WaitPick()
+	if p.lastPicker == nil || strings.Join(p.lastPicker.Options, " ") != "* alerts team.builds" {
+		t.Fatalf("picker options %v", p.lastPicker)
+	}
+	p.lastPicker.SetSelected([]string{"alerts", "team.builds"})
+	test.Tap(findButton(w.Canvas().Overlays().Top(), "Use"))
+	if f.Channels.Text != "alerts, team.builds" {
+		t.Errorf("Channels %q after picking", f.Channels.Text)
+	}
+	// Without an address the picker says what to do.
+	f.URL.SetText("")
+	test.Tap(f.Pick)
+	p.WaitPick()
+	if !strings.Contains(f.Err.Text, "address") {
+		t.Errorf("error %q", f.Err.Text)
+	}
+}
