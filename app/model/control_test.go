@@ -106,8 +106,9 @@ func TestQuitWarning(t *testing.T) {
 		feeds int
 		want  []string
 	}{
-		{HubStatus{Running: true, Connections: 3}, true, 2, []string{"no tray", "your local network stops", "3 connected subscribers", "2 feeds stop"}},
-		{HubStatus{Running: true, Connections: 1}, false, 0, []string{"this computer stops", "1 connected subscriber lose"}},
+		{HubStatus{Running: true, Connections: 4}, true, 2, []string{"no tray", "your local network stops and 3 subscribers are cut off.", "2 feeds stop"}},
+		{HubStatus{Running: true, Connections: 2}, false, 0, []string{"this computer stops and 1 subscriber is cut off."}},
+		{HubStatus{Running: true, Connections: 1}, false, 0, []string{"this computer stops."}},
 		{HubStatus{}, false, 1, []string{"closing the window quits", "Your feed stops"}},
 	} {
 		got := QuitWarning(tt.hub, tt.lan, tt.feeds)

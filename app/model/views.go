@@ -23,17 +23,21 @@ type HubStatus struct {
 }
 
 // QuitWarning says what quitting stops, for the question asked when closing the window
-// cannot hide the app in a tray: the hub (and who follows it) and the feeds.
+// cannot hide the app in a tray: the hub (and who else follows it; the app's own feed is one
+// of its connections) and the feeds.
 func QuitWarning(hub HubStatus, lan bool, feeds int) string {
 	msg := "This desktop has no tray to keep Herald in, so closing the window quits it."
 	if hub.Running {
-		who := "this computer"
 		if lan {
-			who = "your local network"
+			msg += " The hub you share on your local network stops"
+		} else {
+			msg += " The hub on this computer stops"
 		}
-		msg += fmt.Sprintf(" The hub you share with %s stops", who)
-		if hub.Connections > 0 {
-			msg += fmt.Sprintf(" and %d connected subscriber%s lose it", hub.Connections, plural(hub.Connections))
+		switch others := hub.Connections - 1; {
+		case others == 1:
+			msg += " and 1 subscriber is cut off"
+		case others > 1:
+			msg += fmt.Sprintf(" and %d subscribers are cut off", others)
 		}
 		msg += "."
 	}
@@ -44,13 +48,6 @@ func QuitWarning(hub HubStatus, lan bool, feeds int) string {
 		msg += fmt.Sprintf(" Your %d feeds stop.", feeds)
 	}
 	return msg
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // Target is where a broadcast goes: the own hub (URL empty) or a remote hub with a token.

@@ -225,7 +225,7 @@ func (l *EventLog) Refresh() {
 }
 
 func (l *EventLog) updateStatus(paused bool, pending uint64) {
-	s := fmt.Sprintf("%d events shown · %d kept (newest %d)", len(l.rows), l.log.Len(), l.log.Cap())
+	s := fmt.Sprintf("%s shown · %d kept (newest %d)", Plural(len(l.rows), "event"), l.log.Len(), l.log.Cap())
 	if paused {
 		s = fmt.Sprintf("Paused · %d new events waiting · ", pending) + s
 	}
@@ -304,6 +304,8 @@ func controlCell(e model.Event, col int, text string) (string, widget.Importance
 		}
 	case colTime:
 		return text, widget.LowImportance, fyne.TextStyle{}
+	case colID:
+		text = "" // the hub sends none; a client repeats the last event's (the SSE rule)
 	}
 	return text, imp, style
 }

@@ -54,7 +54,7 @@ func TestControlRowsLookLikeStates(t *testing.T) {
 		{Feed: "This hub", Type: model.ControlConnected, Data: `{"id":"c3","channels":["*"]}`, Time: time.Now()},
 		{Feed: "This hub", Type: model.ControlShutdown, Data: `{"reason":"the hub is shutting down; reconnect later"}`, Time: time.Now()},
 		{Feed: "This hub", Type: model.ControlConnected, Data: `{"id":"c1","channels":["*"]}`, Time: time.Now()},
-		{Feed: "This hub", Type: model.ControlGap, Data: `{"reason":"trimmed","lastEventId":"1-2"}`, Time: time.Now()},
+		{Feed: "This hub", Type: model.ControlGap, ID: "1-2", Data: `{"reason":"trimmed","lastEventId":"1-2"}`, Time: time.Now()},
 		{Feed: "This hub", Type: "message", Data: `{"text":"hello"}`, Time: time.Now()},
 	}
 	for i := range evs {
@@ -71,6 +71,9 @@ func TestControlRowsLookLikeStates(t *testing.T) {
 	if ev, data := cell(1, colEvent), cell(1, colData); ev.Text != "⚠ gap" || ev.Importance != widget.WarningImportance || !ev.TextStyle.Italic ||
 		!strings.Contains(data.Text, "the hub restarted") || strings.Contains(data.Text, "trimmed") {
 		t.Errorf("gap row: %q (%v, %+v) / %q", ev.Text, ev.Importance, ev.TextStyle, data.Text)
+	}
+	if id := cell(1, colID); id.Text != "" {
+		t.Errorf("a gap row shows id %q; the hub sends none", id.Text)
 	}
 	if ev := cell(3, colEvent); ev.Text != "○ hub stopping" || ev.Importance != widget.LowImportance {
 		t.Errorf("shutdown row: %q %v", ev.Text, ev.Importance)
