@@ -74,6 +74,39 @@ func TestCaptureDialogs(t *testing.T) {
 				test.Tap(p.ApplyButton)
 				p.Wait()
 			}},
+			{"log-filtered-gap", func(w fyne.Window) {
+				l, c := model.NewLog(50), model.NewConnection()
+				at := time.Date(2026, 11, 22, 9, 30, 0, 0, time.UTC)
+				for i, e := range []model.Event{
+					{Feed: "CI", Type: model.ControlConnected, Data: `{"id":"c8","channels":["builds"]}`},
+					{Feed: "CI", Type: "build", ID: "1795323437467-1", Data: `{"title":"main #811 passed"}`},
+					{Feed: "CI", Type: model.ControlShutdown, Data: `{"reason":"the hub is shutting down; reconnect later"}`},
+					{Feed: "CI", Type: model.ControlConnected, Data: `{"id":"c1","channels":["builds"]}`},
+					{Feed: "CI", Type: model.ControlGap, Data: `{"reason":"trimmed","lastEventId":"1795323437467-1"}`},
+					{Feed: "CI", Type: "alert", ID: "1795323499000-1", Data: `{"level":"warning","title":"slow tests"}`},
+					{Feed: "This hub", Type: "tick", ID: "1795323499000-2", Data: `{"time":"09:30:06"}`},
+				} {
+					e.Time = at.Add(time.Duration(i) * time.Second)
+					e.Note, _ = c.Describe(e)
+					l.Add(e)
+				}
+				el := NewEventLog(l, w, model.Filter{Feed: "CI"})
+				w.SetContent(el.Object())
+			}},
+			{"feeds-gap", func(w fyne.Window) {
+				p := NewFeedsPanel(&fakeFeeds{list: []model.FeedInfo{
+					{Own: true, Config: model.FeedConfig{Name: "This hub", URL: "http://127.0.0.1:7878", Channels: []string{"*"}}, Status: model.FeedStatus{Phase: model.PhaseLive, Events: 1234, LastEvent: time.Now()}},
+					{Config: model.FeedConfig{Name: "CI server", URL: "http://10.0.0.9:7878", Channels: []string{"builds"}}, Status: model.FeedStatus{Phase: model.PhaseLive, Events: 87, LastEvent: time.Now(),
+						Gap: model.GapReason("trimmed", true, 0), GapAt: time.Date(2026, 11, 22, 9, 30, 0, 0, time.Local)}},
+				}}, w)
+				w.SetContent(p.Object())
+			}},
+			{"settings-dnd-test", func(w fyne.Window) {
+				p := NewSettingsPanel(NotifySettings{Rules: append(model.DefaultRules(), model.Rule{Feed: "Old CI", Event: "deploy", Enabled: true}), DND: true})
+				p.SetFeeds([]string{"This hub", "CI server"})
+				w.SetContent(p.Object())
+				p.SendTest()
+			}},
 			{"invite", func(w fyne.Window) {
 				p := NewHubPanel(&fakeHub{s: model.HubSettings{Enabled: true, Port: 7878, LAN: true}, st: model.HubStatus{Running: true, URLs: []string{"http://127.0.0.1:7878", "http://192.168.1.5:7878"}}}, w)
 				w.SetContent(p.Object())

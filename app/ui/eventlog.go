@@ -117,7 +117,7 @@ func NewEventLog(log *model.Log, win fyne.Window, initial model.Filter) *EventLo
 
 	filters := container.NewBorder(nil, nil,
 		container.NewHBox(l.feedSel, l.typeSel), container.NewHBox(l.pause, clearBtn, export), l.search)
-	l.root = container.NewBorder(container.NewVBox(filters, l.filterBar), l.status, nil, nil, &fitColumns{table: l.table})
+	l.root = container.NewBorder(container.NewVBox(filters, l.filterBar), l.status, nil, nil, newFitColumns(l.table))
 	l.Refresh()
 	return l
 }
@@ -318,10 +318,13 @@ type fitColumns struct {
 	data  float32
 }
 
-func (f *fitColumns) CreateRenderer() fyne.WidgetRenderer {
-	f.ExtendBaseWidget(f)
-	return &fitRenderer{f: f}
+func newFitColumns(t *widget.Table) *fitColumns {
+	f := &fitColumns{table: t}
+	f.ExtendBaseWidget(f) // before any Resize: a bare BaseWidget skips its layout
+	return f
 }
+
+func (f *fitColumns) CreateRenderer() fyne.WidgetRenderer { return &fitRenderer{f: f} }
 
 type fitRenderer struct{ f *fitColumns }
 
