@@ -27,12 +27,13 @@ const (
 	DefaultMaxBackoff = 5 * time.Second
 	defaultBatch      = 1000
 	defaultBlock      = 5 * time.Second
-	// healthTimeout bounds Health's PING so /healthz answers within a second even when
-	// Redis hangs (accepts connections, answers nothing).
-	healthTimeout = 750 * time.Millisecond
-	// publishTimeout bounds one Publish round trip, so a publisher hears within about
-	// two seconds that a hung Redis did not answer (and whether its event may be stored).
-	publishTimeout = 1500 * time.Millisecond
+	// DefaultHealthTimeout bounds Health's PING so /healthz answers within a second even
+	// when Redis hangs (accepts connections, answers nothing).
+	DefaultHealthTimeout = 750 * time.Millisecond
+	// DefaultPublishTimeout bounds one Publish round trip, so a publisher hears within
+	// about two seconds that a hung Redis did not answer (and whether its event may be
+	// stored).
+	DefaultPublishTimeout = 1500 * time.Millisecond
 )
 
 // Stream entry field names; short because every entry carries them.
@@ -59,6 +60,11 @@ type Options struct {
 	MaxBackoff time.Duration
 	// Logger receives outages, recoveries and lost events (default slog.Default()).
 	Logger *slog.Logger
+	// PublishTimeout bounds one Publish round trip (default DefaultPublishTimeout); past
+	// it the publisher gets ErrOutcomeUnknown or a not-stored error at once.
+	PublishTimeout time.Duration
+	// HealthTimeout bounds Health's PING (default DefaultHealthTimeout).
+	HealthTimeout time.Duration
 }
 
 // Broker is a server.Broker on a Redis Stream. It is safe for concurrent use.
@@ -106,6 +112,12 @@ func New(opts Options) (*Broker, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.PublishTimeout <= 0 {
+		opts.PublishTimeout = DefaultPublishTimeout
+	}
+	if opts.HealthTimeout <= 0 {
+		opts.HealthTimeout = DefaultHealthTimeout
+	}
 	// XADD is not idempotent: a retry after a lost reply would store the event twice, so
 	// the client never retries; the publisher gets the error (503) and decides.
 	ro.MaxRetries = -1
@@ -144,7 +156,7 @@ func (b *Broker) Publish(ctx context.Context, msgs []server.Message) ([]server.E
 		return evs, nil
 	}
 
-	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
+	ctx, cancel := context.WithTimeout(ctx, b.opts.PublishTimeout)
 	defer cancel()
 	args := make([]any, 0, 1+len(todo)*11)
 	args = append(args, b.opts.MaxLen)
@@ -225,7 +237,7 @@ func (b *Broker) Health(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%w (reader loop down since %s; it retries and catches up on its own)", err, since.UTC().Format(time.RFC3339))
 	}
-	ctx, cancel := context.WithTimeout(ctx, healthTimeout)
+	ctx, cancel := context.WithTimeout(ctx, b.opts.HealthTimeout)
 	defer cancel()
 	if err := b.client.Ping(ctx).Err(); err != nil {
 		return b.describe("PING failed", err)

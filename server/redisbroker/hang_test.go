@@ -49,7 +49,7 @@ func call(t testing.TB, method, url, body string) answer {
 // purpose (a loaded machine must not flake); BenchmarkHungRedis measures the latency.
 func TestHungRedisIsReportedQuickly(t *testing.T) {
 	rs := startRedis(t)
-	n := startNode(t, rs, 0, 1000)
+	n := startHungNode(t, rs, 0, 1000)
 	n.publish(t, "hang", "before") // the publish pool holds a live connection now
 
 	rs.Pause()
@@ -112,7 +112,7 @@ func TestHungRedisIsReportedQuickly(t *testing.T) {
 //	go test -run '^$' -bench HungRedis -benchtime 5x ./server/redisbroker/
 func BenchmarkHungRedis(b *testing.B) {
 	rs := startRedis(b)
-	n := startNode(b, rs, 0, 1000)
+	n := startHungNode(b, rs, 0, 1000)
 	n.publish(b, "hang", "before")
 	rs.Pause()
 	var health, publish time.Duration

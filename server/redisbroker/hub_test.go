@@ -42,10 +42,25 @@ func startNodeAt(t testing.TB, url string, history int, maxLen int64) *node {
 }
 
 // startNodeWith is startNodeAt with the hub's config adjusted by tune (when not nil).
+// Its publishes wait up to 10 s for Redis: the suite runs beside compiles and race-checked
+// tests, where a healthy round trip can outlast the 1.5 s default; the tests about a hung
+// Redis use startHungNode, with the defaults.
 func startNodeWith(t testing.TB, url string, history int, maxLen int64, tune func(*server.Config)) *node {
 	t.Helper()
+	return startNodeOpts(t, Options{URL: url, MaxLen: maxLen, PublishTimeout: 10 * time.Second, HealthTimeout: 5 * time.Second}, history, tune)
+}
+
+// startHungNode is startNode with the broker's default publish and health timeouts.
+func startHungNode(t testing.TB, rs *redisServer, history int, maxLen int64) *node {
+	t.Helper()
+	return startNodeOpts(t, Options{URL: rs.URL(), MaxLen: maxLen}, history, nil)
+}
+
+func startNodeOpts(t testing.TB, opts Options, history int, tune func(*server.Config)) *node {
+	t.Helper()
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rb, err := New(Options{URL: url, Stream: streamName(t), MaxLen: maxLen, MaxBackoff: 200 * time.Millisecond, Logger: discard})
+	opts.Stream, opts.MaxBackoff, opts.Logger = streamName(t), 200*time.Millisecond, discard
+	rb, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
