@@ -7,6 +7,7 @@ pkgs=(
   gcc pkg-config libgl1-mesa-dev xorg-dev          # Fyne (cgo, GLFW)
   xvfb dbus-x11 x11-utils xdotool imagemagick dunst # the desktop app under a virtual display
   openbox                                           # a window manager, so closing a window is tested for real
+  desktop-file-utils                                # desktop-file-validate checks the start-at-login entry
   redis-server nginx chromium                       # Redis broker, load balancer, dashboard tests
   ca-certificates git make
   iproute2 util-linux                               # private network namespaces (unshare -n, ip) for the mDNS tests

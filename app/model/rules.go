@@ -64,6 +64,9 @@ type Notification struct {
 	Title  string
 	Body   string
 	Urgent bool // alert with level error or critical: shown with beeep.Alert
+	// Source is the event it is about (nil for price alerts, recaps and the app's own), so
+	// a click on the notification can open it.
+	Source *Event
 }
 
 // DefaultCoalesceWindow is how long after a notification further ones are held and then
@@ -76,6 +79,10 @@ type Engine struct {
 	Rules       []Rule
 	PriceAlerts []PriceAlert
 	DND         bool // drop everything (counted in Suppressed)
+	// DNDUntil ends DND by itself (zero: until turned off); DNDLetCritical lets urgent
+	// alerts through it (quiet.go).
+	DNDUntil       time.Time
+	DNDLetCritical bool
 	// NotifySimulated lets events marked simulated (the demo's) through the rules, titled
 	// "Demo: …"; without it they never notify.
 	NotifySimulated bool
@@ -142,6 +149,11 @@ func (a *awayTally) recap() Notification {
 	return Notification{Title: title, Body: body}
 }
 
+// Quiet returns the engine's do not disturb.
+func (g *Engine) Quiet() Quiet {
+	return Quiet{On: g.DND, Until: g.DNDUntil, LetCritical: g.DNDLetCritical}
+}
+
 func (g *Engine) window() time.Duration {
 	if g.Window <= 0 {
 		return DefaultCoalesceWindow
@@ -163,10 +175,13 @@ func (g *Engine) Process(e Event, now time.Time) []Notification {
 			}
 			n := notificationFor(e)
 			n.Title = "Demo: " + n.Title
+			n.Source = &e
 			cands = append(cands, n)
 			break
 		}
-		cands = append(cands, notificationFor(e))
+		n := notificationFor(e)
+		n.Source = &e
+		cands = append(cands, n)
 		break
 	}
 	if IsStockEvent(e.Type) && len(g.PriceAlerts) > 0 {
@@ -181,7 +196,7 @@ func (g *Engine) Process(e Event, now time.Time) []Notification {
 	}
 	var out []Notification
 	for _, n := range cands {
-		if g.DND {
+		if g.Quiet().Blocks(n, now) {
 			g.Suppressed++
 			continue
 		}
@@ -205,7 +220,7 @@ func (g *Engine) Flush(now time.Time) []Notification {
 	if g.away.n > 0 && now.Sub(g.away.last) >= RecapQuiet {
 		r := g.away.recap()
 		g.away = awayTally{}
-		if g.DND {
+		if g.Quiet().Active(now) {
 			g.Suppressed++
 		} else {
 			out = append(out, r)
@@ -215,7 +230,7 @@ func (g *Engine) Flush(now time.Time) []Notification {
 		return out
 	}
 	first := g.held[0]
-	n := Notification{Title: first.Title, Body: first.Body}
+	n := Notification{Title: first.Title, Body: first.Body, Source: first.Source}
 	for _, h := range g.held {
 		n.Urgent = n.Urgent || h.Urgent
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 )
 
 // HubSettings are the embedded hub's options.
@@ -24,13 +25,19 @@ type Settings struct {
 	Rules       []Rule       `json:"rules"`
 	PriceAlerts []PriceAlert `json:"priceAlerts"`
 	DND         bool         `json:"dnd"`
-	Hub         HubSettings  `json:"hub"`
-	Width       float32      `json:"width"`
-	Height      float32      `json:"height"`
-	Tab         string       `json:"tab"`
-	HintShown   bool         `json:"trayHintShown"`
-	LogFilter   Filter       `json:"logFilter"`
-	Theme       string       `json:"theme"` // "", "light" or "dark"
+	// DNDUntil ends do not disturb by itself (zero: until turned off); DNDLetCritical lets
+	// urgent alerts through it.
+	DNDUntil       time.Time `json:"dndUntil,omitzero"`
+	DNDLetCritical bool      `json:"dndLetCritical,omitempty"`
+	// StartAtLogin starts the app when the user logs in (app/autostart).
+	StartAtLogin bool        `json:"startAtLogin,omitempty"`
+	Hub          HubSettings `json:"hub"`
+	Width        float32     `json:"width"`
+	Height       float32     `json:"height"`
+	Tab          string      `json:"tab"`
+	HintShown    bool        `json:"trayHintShown"`
+	LogFilter    Filter      `json:"logFilter"`
+	Theme        string      `json:"theme"` // "", "light" or "dark"
 	// DemoNotify lets the demo's simulated notifications reach the desktop (off by default:
 	// a first run must not raise fake alarms).
 	DemoNotify bool `json:"demoNotifications,omitempty"`
