@@ -41,25 +41,33 @@ func TestNodeAdvertises(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := lookup()
 	want := fmt.Sprintf("[{shared hub http://127.0.0.1:%d 2.0 true}]", n.Port())
-	if got := summary(hs); got != want || n.AdvertisedName() != "shared hub" {
-		t.Fatalf("found %s (name %q), want %s", got, n.AdvertisedName(), want)
-	}
-
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	gone := make(chan struct{})
-	seen := false
-	go discovery.Browse(ctx, discovery.Options{Logger: quiet()}, func(hs []discovery.Hub) {
-		if len(hs) == 1 {
-			seen = true
-		} else if seen && len(hs) == 0 {
-			seen = false
-			close(gone)
-		}
-	})
-	time.Sleep(time.Second) // the browser has heard the hub
+	found, gone := make(chan struct{}), make(chan struct{})
+	browsed := make(chan error, 1)
+	go func() {
+		seen := false
+		browsed <- discovery.Browse(ctx, discovery.Options{Logger: quiet()}, func(hs []discovery.Hub) {
+			if !seen && summary(hs) == want {
+				seen = true
+				close(found)
+			} else if seen && len(hs) == 0 {
+				seen = false
+				close(gone)
+			}
+		})
+	}()
+	select {
+	case <-found:
+	case err := <-browsed:
+		t.Fatalf("browse: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the shared node was not found within 10 s, want %s", want)
+	}
+	if n.AdvertisedName() != "shared hub" {
+		t.Errorf("AdvertisedName %q, want shared hub", n.AdvertisedName())
+	}
 	if err := n.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
