@@ -184,6 +184,11 @@ func TestReopen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if info, err := os.Stat(path); err != nil {
+		t.Fatal(err)
+	} else if info.Mode().Perm() != 0o600 {
+		t.Fatalf("the history file's mode is %v, want 0600 (it holds every event's data)", info.Mode())
+	}
 	origin, _ := j.Last(context.Background())
 	first := publish(t, j, []server.Message{
 		{Channel: "a", Event: "x", Key: "key-1", Data: "line1\nline2", Retry: 1500},
