@@ -129,7 +129,9 @@ func (s *service) create(w http.ResponseWriter, r *http.Request) {
 			out.send(callback{Kind: "event", Event: &callbackEvent{Type: e.Type, Data: e.Data, ID: e.ID}})
 		}
 	}()
-	w.Header().Set("Location", "/streams/"+id)
+	// Absolute: the harness appends a relative Location to its base URL as it is, so a base
+	// given with a trailing slash would make "//streams/N".
+	w.Header().Set("Location", "http://"+r.Host+"/streams/"+id)
 	w.WriteHeader(http.StatusCreated)
 }
 

@@ -133,10 +133,10 @@ func (h *harness) start(params map[string]any) (*streamConn, string) {
 	}
 	resp.Body.Close()
 	loc := resp.Header.Get("Location")
-	if resp.StatusCode/100 != 2 || !strings.HasPrefix(loc, "/streams/") {
-		h.t.Fatalf("create: %s, Location %q", resp.Status, loc)
+	if resp.StatusCode/100 != 2 || !strings.HasPrefix(loc, h.service.URL+"/streams/") {
+		h.t.Fatalf("create: %s, Location %q; want an absolute URL of a stream", resp.Status, loc)
 	}
-	return h.connection(), h.service.URL + loc
+	return h.connection(), loc
 }
 
 // connection waits for the client's next connection to the stream server.
