@@ -11,9 +11,9 @@ func TestParseID(t *testing.T) {
 		want ID
 		ok   bool
 	}{
-		{"1700000000000-0", ID{1700000000000, 0}, true},
-		{"1-42", ID{1, 42}, true},
-		{"18446744073709551615-18446744073709551615", ID{^uint64(0), ^uint64(0)}, true},
+		{"1700000000000-0", ID{Ms: 1700000000000, Seq: 0}, true},
+		{"1-42", ID{Ms: 1, Seq: 42}, true},
+		{"18446744073709551615-18446744073709551615", ID{Ms: ^uint64(0), Seq: ^uint64(0)}, true},
 		{"18446744073709551616-1", ID{}, false},
 		{"", ID{}, false},
 		{"12", ID{}, false},
@@ -36,7 +36,7 @@ func TestParseID(t *testing.T) {
 }
 
 func TestIDCompare(t *testing.T) {
-	ids := []ID{{1, 5}, {1, 6}, {2, 0}, {10, 1}}
+	ids := []ID{{Ms: 1, Seq: 5}, {Ms: 1, Seq: 6}, {Ms: 2, Seq: 0}, {Ms: 10, Seq: 1}}
 	for i := range ids {
 		for j := range ids {
 			want := 0

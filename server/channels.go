@@ -3,6 +3,8 @@ package server
 import (
 	"sort"
 	"sync"
+
+	"github.com/heraldhq/herald/server/internal/fanout"
 )
 
 // maxChannelStats bounds the channels /stats remembers events of; beyond it the ones
@@ -34,7 +36,7 @@ type channelCount struct {
 
 // add counts the events among slots that the ring took: those newer than prev (the ring's
 // newest id before the append; the ring skips the others, as add does).
-func (c *channelCounts) add(slots []slot, prev ID) {
+func (c *channelCounts) add(slots []fanout.Slot, prev ID) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
@@ -42,17 +44,17 @@ func (c *channelCounts) add(slots []slot, prev ID) {
 	}
 	for i := range slots {
 		e := &slots[i]
-		if e.gap || !prev.Less(e.id) {
+		if e.Gap || !prev.Less(e.ID) {
 			continue
 		}
-		prev = e.id
-		cc := c.m[e.ch]
+		prev = e.ID
+		cc := c.m[e.Channel]
 		if cc == nil {
 			cc = &channelCount{}
-			c.m[e.ch] = cc
+			c.m[e.Channel] = cc
 		}
 		cc.published++
-		cc.last = e.id
+		cc.last = e.ID
 	}
 }
 

@@ -3,6 +3,8 @@ package server
 import (
 	"fmt"
 	"testing"
+
+	"github.com/heraldhq/herald/server/internal/fanout"
 )
 
 // TestStatsListsPublishedChannels: /stats lists channels that carried events even when
@@ -47,11 +49,11 @@ func TestChannelCountsBounded(t *testing.T) {
 	var prev ID
 	for i := range maxChannelStats + 100 {
 		id := ID{Ms: 1, Seq: uint64(i + 1)}
-		c.add([]slot{{id: id, ch: fmt.Sprint("c", i)}}, prev)
+		c.add([]fanout.Slot{{ID: id, Channel: fmt.Sprint("c", i)}}, prev)
 		prev = id
 	}
-	c.add([]slot{{id: ID{Ms: 1, Seq: 1}, ch: "repeat"}}, prev) // an old id the ring skips
-	c.prune(ID{Ms: 1, Seq: 50})                                // c0..c49 left the history
+	c.add([]fanout.Slot{{ID: ID{Ms: 1, Seq: 1}, Channel: "repeat"}}, prev) // an old id the ring skips
+	c.prune(ID{Ms: 1, Seq: 50})                                            // c0..c49 left the history
 	n := c.size()
 	if n > maxChannelStats*3/4 || n == 0 {
 		t.Fatalf("%d channels kept, want at most %d", n, maxChannelStats*3/4)

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/heraldhq/herald/server/topic"
+	"github.com/heraldhq/herald/server/wire"
 	"github.com/heraldhq/herald/sseclient"
 )
 
@@ -92,11 +93,11 @@ func checkWireSafe(t *testing.T, m Message) {
 	if len(m.Data) > fuzzLimits.MaxEventBytes || m.Retry < 0 {
 		t.Fatalf("accepted data of %d bytes, retry %d", len(m.Data), m.Retry)
 	}
-	wire := appendEvent(nil, &Event{ID: ID{Ms: 1, Seq: 2}, Message: m})
-	p := sseclient.NewParser(bytes.NewReader(wire))
+	enc := wire.AppendEvent(nil, ID{Ms: 1, Seq: 2}, m.Event, m.Data, m.Retry)
+	p := sseclient.NewParser(bytes.NewReader(enc))
 	ev, err := p.Next()
 	if err != nil {
-		t.Fatalf("encoded event %q does not parse: %v", wire, err)
+		t.Fatalf("encoded event %q does not parse: %v", enc, err)
 	}
 	wantType := m.Event
 	if wantType == "" {
@@ -104,12 +105,12 @@ func checkWireSafe(t *testing.T, m Message) {
 	}
 	wantData := strings.ReplaceAll(strings.ReplaceAll(m.Data, "\r\n", "\n"), "\r", "\n")
 	if ev.Type != wantType || ev.Data != wantData || ev.ID != "1-2" {
-		t.Fatalf("wire %q parsed as %+v; want type %q data %q id 1-2", wire, ev, wantType, wantData)
+		t.Fatalf("wire %q parsed as %+v; want type %q data %q id 1-2", enc, ev, wantType, wantData)
 	}
 	if r, ok := p.Retry(); m.Retry > 0 && (!ok || r.Milliseconds() != int64(m.Retry)) {
 		t.Fatalf("retry %d parsed as %v (set %v)", m.Retry, r, ok)
 	}
 	if extra, err := p.Next(); err != io.EOF {
-		t.Fatalf("one message became more than one event: %+v, %v (wire %q)", extra, err, wire)
+		t.Fatalf("one message became more than one event: %+v, %v (wire %q)", extra, err, enc)
 	}
 }

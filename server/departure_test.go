@@ -23,7 +23,7 @@ func TestDepartedClientsNoticedBeforeKeepAlive(t *testing.T) {
 		readUntil(t, conns[i], readers[i], "herald.connected")
 	}
 	waitConnections(t, th.Hub, 5)
-	if found := th.subs.sweepDeparted(); found != 0 {
+	if found := th.fan.SweepDeparted(); found != 0 {
 		t.Fatalf("a sweep over live idle streams found %d departed groups", found)
 	}
 	conns[0].Close()

@@ -61,7 +61,7 @@ func TestDepartedTLSClientsNoticed(t *testing.T) {
 		t.Run(l.name, func(t *testing.T) {
 			c, _ := open()
 			waitConnections(t, h, len(stay)+1)
-			if n := h.subs.sweepDeparted(); n != 0 {
+			if n := h.fan.SweepDeparted(); n != 0 {
 				t.Fatalf("a sweep over live TLS streams found %d departed", n)
 			}
 			l.how(c)

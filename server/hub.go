@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/assets"
+	"github.com/heraldhq/herald/server/internal/fanout"
 	"github.com/heraldhq/herald/server/wire"
 )
 
@@ -19,23 +20,16 @@ type Hub struct {
 	cfg     Config
 	broker  Broker
 	auth    Authorizer
-	ring    *ring
+	fan     *fanout.Fanout // the ring and the streams (server/internal/fanout)
 	handler http.Handler
 	log     *slog.Logger
 	started time.Time
 	metrics *metrics
 
-	subs registry
-
-	keepAlive atomic.Pointer[chan struct{}] // closed and replaced every KeepAlive
-	reap      atomic.Pointer[chan struct{}] // closed and replaced every departureEvery: lingering writers exit
-	appended  atomic.Pointer[chan struct{}] // closed and replaced after each ring append
-
 	pubGate   sync.RWMutex  // publishes hold it shared; Shutdown takes it to wait for them
 	keys      keyTable      // the idempotency contract (idempotency.go)
 	chans     channelCounts // events per channel, for /stats
 	closing   atomic.Bool
-	shutdown  chan struct{} // closed when Shutdown starts telling subscribers to leave
 	stopLoops context.CancelFunc
 	loops     sync.WaitGroup
 	lastPub   atomic.Pointer[ID] // newest id this node published
@@ -44,9 +38,10 @@ type Hub struct {
 	stats counters
 }
 
-// counters are the hub's running totals (see Stats for their meaning).
+// counters are the hub's running totals besides the fan-out's (see Stats for their
+// meaning).
 type counters struct {
-	published, delivered, replayed, dropped, gaps, cutOff, rejected atomic.Uint64
+	published, rejected atomic.Uint64
 }
 
 // New returns a running hub: its broker's reader loop and keep-alive ticker run until
@@ -56,7 +51,7 @@ func New(cfg Config) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Hub{cfg: cfg, broker: cfg.Broker, auth: cfg.Auth, log: cfg.Logger, started: time.Now(), shutdown: make(chan struct{})}
+	h := &Hub{cfg: cfg, broker: cfg.Broker, auth: cfg.Auth, log: cfg.Logger, started: time.Now()}
 	if h.broker == nil {
 		h.broker = NewMemoryBroker()
 	}
@@ -73,22 +68,21 @@ func New(cfg Config) (*Hub, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	start, err := h.broker.Last(ctx)
 	cancel()
-	h.ring = newRing(cfg.History, cfg.HistoryBytes, start)
-	h.keys.ring = h.ring
-	if sb, ok := h.broker.(SyncBroker); ok && sb.DeliversOnPublish() {
-		h.keys.serial = true
-	}
 	if err != nil {
 		// The broker (Redis) is not reachable yet. The hub serves anyway and reports
 		// unhealthy; the reader loop starts once the broker answers. Until then the ring
 		// cannot vouch for any id, so replays ask the broker (and report a gap).
 		h.log.Warn("the broker is not reachable; serving anyway and retrying", "err", err)
-		h.ring.known = false
 	}
-	h.subs.init()
-	for _, p := range []*atomic.Pointer[chan struct{}]{&h.keepAlive, &h.appended, &h.reap} {
-		c := make(chan struct{})
-		p.Store(&c)
+	lim := cfg.Limits
+	h.fan = fanout.New(fanout.Config{
+		History: cfg.History, HistoryBytes: cfg.HistoryBytes, Start: start, Unplaced: err != nil,
+		KeepAlive: cfg.KeepAlive, WriteTimeout: lim.WriteTimeout, Retry: cfg.Retry,
+		MaxSubscribers: lim.MaxSubscribers, MaxPerIP: lim.MaxPerIP, Logger: h.log,
+	})
+	h.keys.fan = h.fan
+	if sb, ok := h.broker.(SyncBroker); ok && sb.DeliversOnPublish() {
+		h.keys.serial = true
 	}
 	h.metrics = newMetrics(h)
 	h.handler = h.routes()
@@ -98,10 +92,10 @@ func New(cfg Config) (*Hub, error) {
 
 	loopCtx, stop := context.WithCancel(context.Background())
 	h.stopLoops = stop
-	h.loops.Add(4)
+	h.loops.Add(2)
 	go func() {
 		defer h.loops.Done()
-		if !h.ring.known && !h.waitForBroker(loopCtx, &start) {
+		if !h.fan.Placed() && !h.waitForBroker(loopCtx, &start) {
 			return
 		}
 		if err := h.broker.Follow(loopCtx, start, h.deliver); err != nil && !errors.Is(err, context.Canceled) {
@@ -110,15 +104,7 @@ func New(cfg Config) (*Hub, error) {
 	}()
 	go func() {
 		defer h.loops.Done()
-		h.tickKeepAlive(loopCtx)
-	}()
-	go func() {
-		defer h.loops.Done()
-		h.watchWrites(loopCtx)
-	}()
-	go func() {
-		defer h.loops.Done()
-		h.watchDepartures(loopCtx)
+		h.fan.Run(loopCtx)
 	}()
 	return h, nil
 }
@@ -197,39 +183,31 @@ func (h *Hub) publish(ctx context.Context, msgs []Message) ([]Receipt, error) {
 	return receipts, nil
 }
 
-// deliver is the broker's sink: it encodes each event once, appends it to the ring and
-// wakes the subscribers whose channels it touches.
+// deliver is the broker's sink: it encodes each event once and appends it to the fan-out,
+// which wakes the streams whose channels it touches.
 func (h *Hub) deliver(evs []Event) {
-	slots := make([]slot, len(evs))
-	loss := false
+	slots := make([]fanout.Slot, len(evs))
 	for i := range evs {
 		e := &evs[i]
 		if e.Channel == LossChannel {
 			// Every stream passing this point learns of the loss, whatever its channels.
-			loss = true
 			h.log.Warn("events were lost before this node read them; subscribers get herald.gap", "before", e.ID.String(), "reason", e.Data)
-			slots[i] = slot{id: e.ID, gap: true, b: appendGap(nil, e.Data, "", 0)}
+			slots[i] = fanout.Slot{ID: e.ID, Gap: true, Bytes: wire.AppendGap(nil, e.Data, "", 0)}
 			continue
 		}
-		slots[i] = slot{id: e.ID, ch: e.Channel, key: e.Key, b: appendEvent(make([]byte, 0, encodedSize(e)), e)}
+		b := wire.AppendEvent(make([]byte, 0, wire.EncodedSize(e.Event, e.Data)), e.ID, e.Event, e.Data, e.Retry)
+		slots[i] = fanout.Slot{ID: e.ID, Channel: e.Channel, Key: e.Key, Bytes: b}
 	}
-	_, _, prev := h.ring.bounds()
-	if h.ring.append(slots) == 0 {
+	_, _, prev := h.fan.Bounds()
+	if h.fan.Append(slots) == 0 {
 		return
 	}
 	h.chans.add(slots, prev)
 	if h.chans.size() > maxChannelStats {
-		_, base, _ := h.ring.bounds()
+		_, base, _ := h.fan.Bounds()
 		h.chans.prune(base)
 	}
 	h.keys.forget()
-	if loss {
-		h.subs.wakeAll()
-	} else {
-		h.subs.wake(slots)
-	}
-	c := make(chan struct{})
-	close(*h.appended.Swap(&c))
 }
 
 // waitForBroker retries Last with backoff until the broker answers (then the ring starts
@@ -245,45 +223,11 @@ func (h *Hub) waitForBroker(ctx context.Context, start *ID) bool {
 		id, err := h.broker.Last(ctx)
 		if err == nil {
 			*start = id
-			h.ring.setStart(id)
+			h.fan.SetStart(id)
 			h.log.Info("the broker is reachable; following it", "after", id.String())
 			return true
 		}
 		delay = min(2*delay, 5*time.Second)
-	}
-}
-
-// tickKeepAlive wakes every idle stream to write a ":" comment each KeepAlive.
-func (h *Hub) tickKeepAlive(ctx context.Context) {
-	t := time.NewTicker(h.cfg.KeepAlive)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			c := make(chan struct{})
-			close(*h.keepAlive.Swap(&c))
-			h.subs.pokeAll(true)
-		}
-	}
-}
-
-// watchWrites cuts off streams whose write has blocked longer than the write timeout. It
-// looks four times per timeout (at most once a second), so a stuck stream goes within
-// 1.25 timeouts (or the timeout plus a second).
-func (h *Hub) watchWrites(ctx context.Context) {
-	timeout := h.cfg.Limits.WriteTimeout
-	every := min(max(timeout/4, 10*time.Millisecond), time.Second)
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			h.subs.cutStuck(now.Add(-timeout).UnixNano())
-		}
 	}
 }
 
@@ -299,25 +243,10 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	h.pubGate.Unlock()
 	// With an asynchronous broker (Redis), wait until what this node published is in the
 	// ring, so subscribers get it before the shutdown event.
-	for p := h.lastPub.Load(); p != nil; {
-		wait := *h.appended.Load()
-		if _, _, last := h.ring.bounds(); !last.Less(*p) {
-			break
-		}
-		select {
-		case <-wait:
-		case <-ctx.Done():
-			p = nil
-		}
+	if p := h.lastPub.Load(); p != nil {
+		_ = h.fan.WaitAppended(ctx, *p) // at ctx's end the streams are closed at once anyway
 	}
-	close(h.shutdown)
-	c := make(chan struct{})
-	close(*h.reap.Swap(&c)) // lingering writers wait on reap, not on shutdown
-	h.subs.pokeAll(false)
-	err := h.subs.waitEmpty(ctx)
-	if err != nil {
-		h.subs.closeAll()
-	}
+	err := h.fan.Shutdown(ctx)
 	h.stopLoops()
 	h.loops.Wait()
 	if cerr := h.broker.Close(); cerr != nil && err == nil {

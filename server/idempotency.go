@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/heraldhq/herald/server/internal/fanout"
 )
 
 // Idempotency: a message may carry a publisher's key (Message.Key). While the event stored
@@ -33,8 +35,8 @@ type SyncBroker interface {
 // keyTable tracks the keys of publishes in flight, and of those stored whose events the ring
 // does not hold yet (with an asynchronous broker the ring lags the store by one read).
 type keyTable struct {
-	ring   *ring
-	serial bool // the broker is a SyncBroker: keyed publishes take turns, nothing is tracked
+	fan    *fanout.Fanout // its ring says which keys it holds
+	serial bool           // the broker is a SyncBroker: keyed publishes take turns, nothing is tracked
 
 	mu sync.Mutex
 	m  map[string]keyState
@@ -121,7 +123,7 @@ func (t *keyTable) resolveLocked(msgs []Message, receipts []Receipt) (todo []int
 			todo = append(todo, i)
 			continue
 		}
-		if id, ok := t.ring.key(m.Key); ok {
+		if id, ok := t.fan.Key(m.Key); ok {
 			receipts[i].ID = id.String()
 			continue
 		}
@@ -189,7 +191,7 @@ func (t *keyTable) release(claimed []string, evs []Event) {
 	if len(claimed) == 0 {
 		return
 	}
-	_, _, last := t.ring.bounds()
+	_, _, last := t.fan.Bounds()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for i := range evs {
@@ -231,7 +233,7 @@ func (t *keyTable) forget() {
 	if t.n.Load() == 0 {
 		return
 	}
-	_, _, last := t.ring.bounds()
+	_, _, last := t.fan.Bounds()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for k, st := range t.m {

@@ -49,7 +49,7 @@ func BenchmarkIdleMemory(b *testing.B) {
 	b.ReportMetric((float64(after.StackInuse)-float64(before.StackInuse))/float64(b.N), "stack-bytes/stream")
 	// The departure probe visits every idle stream each departureEvery: its cost per stream.
 	t0 := time.Now()
-	if found := th.subs.sweepDeparted(); found != 0 {
+	if found := th.fan.SweepDeparted(); found != 0 {
 		b.Fatalf("the departure sweep closed %d groups of live streams", found)
 	}
 	b.ReportMetric(float64(time.Since(t0).Nanoseconds())/float64(b.N), "sweep-ns/stream")

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"runtime"
 	"strconv"
@@ -147,5 +148,56 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestSlowSubscriberGetsGap: a stream that stops reading while the ring moves on by far
+// more than it holds gets herald.gap (reason "slow") when it reads again, then carries on
+// in order up to the newest event.
+func TestSlowSubscriberGetsGap(t *testing.T) {
+	th := newTestHub(t, Config{History: 50, Limits: Limits{WriteTimeout: 30 * time.Second}})
+	c := rawConnBuf(t, th.URL, "?channel=slow", 0)
+	waitFor(t, "the stream to register", func() bool { return th.Stats().Connections == 1 })
+	data := strings.Repeat("y", 10<<10)
+	var last string
+	for i := range 3000 {
+		rs, err := th.Publish(context.Background(), Message{Channel: "slow", Data: fmt.Sprintf("%d %s", i, data)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = rs[0].ID
+	}
+	br := bufio.NewReaderSize(c, 64<<10)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("response: %v %v", resp, err)
+	}
+	s := &stream{resp: resp, r: br}
+	s.expect(t, "herald.connected")
+	var sawGap bool
+	prev := ID{}
+	for range 3100 {
+		ev := s.next(t, false)
+		if ev.Event == "herald.gap" {
+			if !strings.Contains(ev.Data, `"reason":"slow"`) {
+				t.Fatalf("gap %+v", ev)
+			}
+			sawGap = true
+			continue
+		}
+		id, _ := ParseID(ev.ID)
+		if !prev.Less(id) {
+			t.Fatalf("id %s after %v", ev.ID, prev)
+		}
+		prev = id
+		if ev.ID == last {
+			break
+		}
+	}
+	if !sawGap || prev.String() != last {
+		t.Fatalf("gap seen %v, last id %v (want %s)", sawGap, prev, last)
+	}
+	if st := th.Stats(); st.Gaps == 0 || st.Dropped == 0 || st.CutOff != 0 {
+		t.Errorf("stats gaps %d dropped %d cutOff %d", st.Gaps, st.Dropped, st.CutOff)
 	}
 }

@@ -60,7 +60,7 @@ func TestSSEClientResumesWithoutLoss(t *testing.T) {
 	publish(0, 100)
 	read(100)
 	for round := 1; round <= 2; round++ {
-		th.subs.closeAll() // the network drops the stream; the client reconnects by itself
+		th.fan.CloseAll() // the network drops the stream; the client reconnects by itself
 		publish(round*100, round*100+100)
 		read(round*100 + 100)
 		// The new stream has its writer once the client has seen its herald.connected.

@@ -67,15 +67,15 @@ type LimitStats struct {
 
 // Stats returns a snapshot of the hub's counters.
 func (h *Hub) Stats() Stats {
-	conns, chans := h.subs.counts()
-	events, bytes := h.ring.stats()
-	_, _, last := h.ring.bounds()
+	conns, chans := h.fan.Counts()
+	events, bytes := h.fan.History()
+	_, _, last := h.fan.Bounds()
 	l := h.cfg.Limits
 	s := Stats{
 		Connections: conns, Channels: h.chans.merge(chans),
-		Published: h.stats.published.Load(), Delivered: h.stats.delivered.Load(),
-		Replayed: h.stats.replayed.Load(), Dropped: h.stats.dropped.Load(),
-		Gaps: h.stats.gaps.Load(), CutOff: h.stats.cutOff.Load(), Rejected: h.stats.rejected.Load(),
+		Published: h.stats.published.Load(), Delivered: h.fan.Stats.Delivered.Load(),
+		Replayed: h.fan.Stats.Replayed.Load(), Dropped: h.fan.Stats.Dropped.Load(),
+		Gaps: h.fan.Stats.Gaps.Load(), CutOff: h.fan.Stats.CutOff.Load(), Rejected: h.stats.rejected.Load(),
 		History:       HistoryStats{Events: events, Bytes: bytes, MaxEvents: h.cfg.History, MaxBytes: h.cfg.HistoryBytes, LastID: last.String()},
 		UptimeSeconds: time.Since(h.started).Seconds(),
 		Healthy:       true,
@@ -119,15 +119,15 @@ func newMetrics(h *Hub) *metrics {
 	m.reg.MustRegister(
 		m.publishLatency,
 		counter("herald_published_total", "Events published through this node.", h.stats.published.Load),
-		counter("herald_delivered_total", "Live events written to streams.", h.stats.delivered.Load),
-		counter("herald_replayed_total", "History events written to reconnecting streams.", h.stats.replayed.Load),
-		counter("herald_dropped_total", "Ring positions skipped by streams that fell behind.", h.stats.dropped.Load),
-		counter("herald_gaps_total", "herald.gap events sent.", h.stats.gaps.Load),
-		counter("herald_cut_off_total", "Streams closed after a write blocked beyond the write timeout.", h.stats.cutOff.Load),
+		counter("herald_delivered_total", "Live events written to streams.", h.fan.Stats.Delivered.Load),
+		counter("herald_replayed_total", "History events written to reconnecting streams.", h.fan.Stats.Replayed.Load),
+		counter("herald_dropped_total", "Ring positions skipped by streams that fell behind.", h.fan.Stats.Dropped.Load),
+		counter("herald_gaps_total", "herald.gap events sent.", h.fan.Stats.Gaps.Load),
+		counter("herald_cut_off_total", "Streams closed after a write blocked beyond the write timeout.", h.fan.Stats.CutOff.Load),
 		counter("herald_rejected_total", "Publishes and subscriptions refused by auth or limits.", h.stats.rejected.Load),
-		gauge("herald_connections", "Open event streams.", func() float64 { n, _ := h.subs.counts(); return float64(n) }),
-		gauge("herald_history_events", "Events kept in the ring.", func() float64 { n, _ := h.ring.stats(); return float64(n) }),
-		gauge("herald_history_bytes", "Bytes kept in the ring.", func() float64 { _, b := h.ring.stats(); return float64(b) }),
+		gauge("herald_connections", "Open event streams.", func() float64 { n, _ := h.fan.Counts(); return float64(n) }),
+		gauge("herald_history_events", "Events kept in the ring.", func() float64 { n, _ := h.fan.History(); return float64(n) }),
+		gauge("herald_history_bytes", "Bytes kept in the ring.", func() float64 { _, b := h.fan.History(); return float64(b) }),
 		gauge("herald_up", "1 when the hub and its broker are healthy.", func() float64 {
 			if h.quickHealth() != nil {
 				return 0
@@ -167,7 +167,7 @@ var subscribersDesc = prometheus.NewDesc("herald_subscribers",
 func (c subscribersCollector) Describe(ch chan<- *prometheus.Desc) { ch <- subscribersDesc }
 
 func (c subscribersCollector) Collect(ch chan<- prometheus.Metric) {
-	_, chans := c.h.subs.counts()
+	_, chans := c.h.fan.Counts()
 	top, other := topChannels(chans, metricsTopChannels)
 	for _, name := range top {
 		ch <- prometheus.MustNewConstMetric(subscribersDesc, prometheus.GaugeValue, float64(chans[name]), name)

@@ -1,22 +1,27 @@
-package server
+package fanout
 
 import (
 	"sort"
 	"sync"
+
+	"github.com/heraldhq/herald/server/wire"
 )
 
-// slot is one event in the ring: its id, channel, publisher key and SSE bytes. The bytes are
+// ID is an event id (wire.ID).
+type ID = wire.ID
+
+// Slot is one event in the ring: its id, channel, publisher key and SSE bytes. The bytes are
 // never modified after the slot is made, so readers may keep them after the slot is evicted.
-type slot struct {
-	id  ID
-	ch  string
-	key string
-	b   []byte
-	// gap marks a loss, not an event: the broker could not deliver events before id (they
-	// were trimmed before this node read them). Every subscriber whose cursor passes it
-	// receives b (a herald.gap) whatever its channels. Its id is the first id after the
-	// loss, so a replay after any id inside the loss starts at the marker.
-	gap bool
+type Slot struct {
+	ID      ID
+	Channel string
+	Key     string // the publisher's idempotency key, "" when none
+	Bytes   []byte // the event in SSE wire form (wire.AppendEvent)
+	// Gap marks a loss, not an event: the broker could not deliver events before ID (they
+	// were trimmed before this node read them). Every stream whose cursor passes it
+	// receives Bytes (a herald.gap) whatever its channels. Its ID is the first id after
+	// the loss, so a replay after any id inside the loss starts at the marker.
+	Gap bool
 }
 
 // matcher decides whether a subscriber receives events of a channel.
@@ -30,7 +35,7 @@ type matcher interface {
 // events.
 type ring struct {
 	mu       sync.RWMutex
-	slots    []slot
+	slots    []Slot
 	head     uint64 // position the next appended event gets
 	tail     uint64 // position of the oldest kept event
 	bytes    int    // sum of len(b) over kept slots
@@ -47,38 +52,38 @@ func newRing(count, maxBytes int, start ID) *ring {
 	if count < 1 {
 		count = 1
 	}
-	return &ring{slots: make([]slot, count), maxBytes: maxBytes, base: start, last: start, keys: map[string]ID{}, known: true}
+	return &ring{slots: make([]Slot, count), maxBytes: maxBytes, base: start, last: start, keys: map[string]ID{}, known: true}
 }
 
 // append adds events, evicting the oldest ones to stay within both bounds. Events whose id
 // is not newer than the last one are ignored (a broker that repeats itself must not
 // duplicate history). It returns how many were added.
-func (r *ring) append(evs []slot) int {
+func (r *ring) append(evs []Slot) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	added := 0
 	for i := range evs {
 		e := &evs[i]
-		if e.gap {
+		if e.Gap {
 			// A marker shares its id with the event after it, so it leaves r.last alone;
 			// one that is not newer than r.last goes right after the newest event.
-			if e.id.Less(r.last) {
-				e.id = r.last
+			if e.ID.Less(r.last) {
+				e.ID = r.last
 			}
-		} else if !r.last.Less(e.id) {
+		} else if !r.last.Less(e.ID) {
 			continue
 		}
-		for r.head-r.tail >= uint64(len(r.slots)) || (r.head > r.tail && r.bytes+len(e.b) > r.maxBytes) {
+		for r.head-r.tail >= uint64(len(r.slots)) || (r.head > r.tail && r.bytes+len(e.Bytes) > r.maxBytes) {
 			r.evictOldest()
 		}
 		r.slots[r.head%uint64(len(r.slots))] = *e
 		r.head++
-		r.bytes += len(e.b)
-		if !e.gap {
-			r.last = e.id
+		r.bytes += len(e.Bytes)
+		if !e.Gap {
+			r.last = e.ID
 		}
-		if e.key != "" {
-			r.keys[e.key] = e.id
+		if e.Key != "" {
+			r.keys[e.Key] = e.ID
 		}
 		added++
 	}
@@ -87,12 +92,12 @@ func (r *ring) append(evs []slot) int {
 
 func (r *ring) evictOldest() {
 	s := &r.slots[r.tail%uint64(len(r.slots))]
-	r.bytes -= len(s.b)
-	r.base = s.id
-	if s.key != "" && r.keys[s.key] == s.id {
-		delete(r.keys, s.key)
+	r.bytes -= len(s.Bytes)
+	r.base = s.ID
+	if s.Key != "" && r.keys[s.Key] == s.ID {
+		delete(r.keys, s.Key)
 	}
-	*s = slot{}
+	*s = Slot{}
 	r.tail++
 }
 
@@ -127,7 +132,7 @@ func (r *ring) positionLocked(after ID) (uint64, bool) {
 	}
 	n := int(r.head - r.tail)
 	i := sort.Search(n, func(i int) bool {
-		return after.Less(r.slots[(r.tail+uint64(i))%uint64(len(r.slots))].id)
+		return after.Less(r.slots[(r.tail+uint64(i))%uint64(len(r.slots))].ID)
 	})
 	return r.tail + uint64(i), true
 }
@@ -162,18 +167,18 @@ func (r *ring) read(pos uint64, buf []byte, max int, m matcher) (next uint64, ou
 	size := uint64(len(r.slots))
 	for ; pos < r.head; pos++ {
 		s := &r.slots[pos%size]
-		if s.gap {
-			buf = append(buf, s.b...)
+		if s.Gap {
+			buf = append(buf, s.Bytes...)
 			gaps++
 			continue
 		}
-		if !m.match(s.ch) {
+		if !m.match(s.Channel) {
 			continue
 		}
-		if n > 0 && len(buf)+len(s.b) > max {
+		if n > 0 && len(buf)+len(s.Bytes) > max {
 			break
 		}
-		buf = append(buf, s.b...)
+		buf = append(buf, s.Bytes...)
 		n++
 	}
 	return pos, buf, n, 0, gaps

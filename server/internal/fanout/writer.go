@@ -1,16 +1,18 @@
-package server
+package fanout
 
-// A hijacked stream has no goroutine while it is idle: a parked goroutine costs its stack
-// (4 KB), about two thirds of an idle stream's memory. Whatever gives a stream something to
-// do (an event on its channels, a keep-alive, shutdown, its client leaving) kicks it: the
-// kick starts a goroutine that writes until nothing is pending, lingers while events keep
-// coming (see work) and exits.
-// Streams through an http.ResponseWriter (HTTP/2) must stay in their handler, so they keep
-// a parked goroutine (subscriber.run) and are never kicked.
+// Every stream has one writer loop (loop), in one of two modes:
+//
+//   - Kick-driven (hijacked HTTP/1.x streams): an idle stream holds no goroutine, since a
+//     parked goroutine costs its stack (4 KB), about two thirds of an idle stream's memory.
+//     Whatever gives it something to do (an event on its channels, a keep-alive, shutdown,
+//     its client leaving) kicks it: the kick starts loop, which writes until nothing is
+//     pending, lingers while events keep coming, and exits.
+//   - Parked (streams through an http.ResponseWriter, HTTP/2): they must stay in their
+//     handler, so loop runs there until the stream ends and is never kicked.
 
-// Writer states (subscriber.state).
+// Writer states (Stream.state).
 const (
-	wNone    int32 = iota // not kick-driven (not started yet, or an HTTP/2 stream)
+	wNone    int32 = iota // not kick-driven (not started yet, or parked)
 	wIdle                 // no goroutine; the next kick starts one
 	wRunning              // a goroutine is writing
 	wRerun                // a goroutine is writing and was kicked: it looks again before exiting
@@ -20,13 +22,13 @@ const (
 // kick makes sure the stream's writer looks at what is pending: it starts a goroutine when
 // none runs, or tells the running one to look again. It never blocks (callers hold the
 // registry lock).
-func (s *subscriber) kick() {
+func (s *Stream) kick() {
 	for {
 		switch s.state.Load() {
 		case wIdle:
 			if s.state.CompareAndSwap(wIdle, wRunning) {
 				s.g.idle.Add(-1)
-				go s.work()
+				go s.loop()
 				return
 			}
 		case wRunning:
@@ -39,49 +41,44 @@ func (s *subscriber) kick() {
 	}
 }
 
-// start hands a registered, positioned stream with its first bytes to a writer goroutine.
-func (s *subscriber) start(first []byte) {
-	s.first = first
-	s.state.Store(wRunning)
-	go s.work()
-}
-
-// work writes until nothing is pending, then exits, unless a kick came meanwhile. A stream
-// that has just sent events lingers first, parked on its group's wake-up as a stream in
-// run is, until the hub's next reap tick (every departureEvery): busy streams keep their
-// goroutine and are woken by one channel close per group, as cheaply as before, while a
-// stream idle for a whole reap period gives it up.
-func (s *subscriber) work() {
-	h := s.h
+// loop writes what is pending. A parked stream loops until it ends. A kick-driven one that
+// has just sent events lingers, waiting on its group's wake-up as a parked one does, until
+// the next reap tick (every departureEvery): busy streams keep their goroutine and are woken
+// by one channel close per group, while a stream idle for a whole reap period gives it up.
+func (s *Stream) loop() {
+	f := s.f
 	linger := false
 	for {
 		if s.state.Load() == wRerun {
 			s.state.Store(wRunning) // this pass looks at everything pending
 		}
 		// Load the wake-ups before reading the ring, so an append in between is not missed.
-		wake, ka, reap := *s.g.wake.Load(), *h.keepAlive.Load(), *h.reap.Load()
+		wake, ka, reap := s.g.wake.wait(), f.keepAlive.wait(), f.reap.wait()
+		if s.parked {
+			reap = f.closing // a parked stream only needs to hear of shutdown
+		}
 		sent, reason, done := s.step()
 		if done {
-			s.state.Store(wDone)
-			s.w.close()
-			h.subs.remove(s, s.ip)
-			h.log.Debug("subscriber left", "conn", s.id, "reason", reason)
+			s.end(reason)
 			return
 		}
 		if sent {
 			linger = true
 			continue // more may be pending: look again with fresh wake-ups
 		}
-		if linger {
+		if linger || s.parked {
 			select {
 			case <-wake:
 				continue
 			case <-ka:
 				s.keepAlive.Store(true)
 				continue
-			case <-reap: // also closed at shutdown (one shared channel fewer to wait on)
+			case <-s.w.gone():
+				s.end("client left")
+				return
+			case <-reap: // also fired at shutdown (one shared channel fewer to wait on)
 				select {
-				case <-h.shutdown:
+				case <-f.closing:
 					continue
 				default:
 				}
@@ -109,12 +106,12 @@ func (s *subscriber) work() {
 
 // step sends what is pending (first bytes, a keep-alive, events; at most one flush). It
 // reports whether it sent events, and whether the stream ended and why.
-func (s *subscriber) step() (sent bool, reason string, done bool) {
+func (s *Stream) step() (sent bool, reason string, done bool) {
 	if s.w.departed() {
 		return false, "client left", true
 	}
 	select {
-	case <-s.h.shutdown:
+	case <-s.f.closing:
 		return false, s.leave(), true
 	default:
 	}
@@ -133,6 +130,14 @@ func (s *subscriber) step() (sent bool, reason string, done bool) {
 	return sent, "", false
 }
 
+// end closes the stream and unregisters it.
+func (s *Stream) end(reason string) {
+	s.state.Store(wDone)
+	s.w.close()
+	s.f.subs.remove(s, s.ip)
+	s.f.log.Debug("subscriber left", "conn", s.id, "reason", reason)
+}
+
 // pokeAll asks every kick-driven stream for a keep-alive (ka) or just to look (shutdown).
 func (r *registry) pokeAll(ka bool) {
 	r.mu.Lock()
@@ -146,7 +151,7 @@ func (r *registry) pokeAll(ka bool) {
 }
 
 // kickIdle starts a writer for every idle stream of g (registry.mu held). Running writers
-// are not touched: they loaded g.wake before reading the ring, so closing it reaches them
+// are not touched: they loaded g.wake before reading the ring, so firing it reaches them
 // (no write to their state, which would bounce its cache line between cores per event).
 func (g *group) kickIdle() {
 	if g.idle.Load() == 0 { // busy fan-out: every writer is running or lingering
@@ -155,7 +160,7 @@ func (g *group) kickIdle() {
 	for _, s := range g.members {
 		if s.state.Load() == wIdle && s.state.CompareAndSwap(wIdle, wRunning) {
 			g.idle.Add(-1)
-			go s.work()
+			go s.loop()
 		}
 	}
 }

@@ -1,7 +1,8 @@
-package server
+package fanout
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 	"sync"
@@ -16,14 +17,14 @@ import (
 type group struct {
 	key      string
 	patterns []string
-	single   string                        // the one exact channel name, when that is the whole subscription
-	names    []string                      // the exact names among patterns
-	wild     []string                      // the patterns with wildcards
-	n        int                           // subscribers in the group (registry.mu)
-	stamp    uint64                        // last wake batch that closed this group's channel (registry.mu)
-	members  []*subscriber                 // (registry.mu) kicked on wake-ups
-	idle     atomic.Int64                  // members whose writer is idle (no goroutine); kickIdle skips the loop at 0
-	wake     atomic.Pointer[chan struct{}] // closed on wake-ups, for streams parked in run
+	single   string       // the one exact channel name, when that is the whole subscription
+	names    []string     // the exact names among patterns
+	wild     []string     // the patterns with wildcards
+	n        int          // subscribers in the group (registry.mu)
+	stamp    uint64       // last wake batch that closed this group's channel (registry.mu)
+	members  []*Stream    // (registry.mu) kicked on wake-ups
+	idle     atomic.Int64 // members whose writer is idle (no goroutine); kickIdle skips the loop at 0
+	wake     signal       // fired on wake-ups, for running and parked writers
 }
 
 // match is called for every event between a cursor and the ring's head, so the exact
@@ -58,8 +59,7 @@ func newGroup(key string, patterns []string) *group {
 	if len(patterns) == 1 && len(g.names) == 1 {
 		g.single = patterns[0]
 	}
-	c := make(chan struct{})
-	g.wake.Store(&c)
+	g.wake.init()
 	return g
 }
 
@@ -79,7 +79,7 @@ type registry struct {
 	perIP  map[string]int
 	total  int
 	stamp  uint64
-	live   map[*subscriber]struct{}
+	live   map[*Stream]struct{}
 	empty  chan struct{} // closed when total drops to 0 (made when someone waits)
 }
 
@@ -87,19 +87,25 @@ func (r *registry) init() {
 	r.groups = map[string]*group{}
 	r.byChan = map[string][]*group{}
 	r.perIP = map[string]int{}
-	r.live = map[*subscriber]struct{}{}
+	r.live = map[*Stream]struct{}{}
 }
 
+// Subscribe's refusals when a limit is reached.
+var (
+	ErrFull          = errors.New("the hub has reached its subscriber limit; try again later")
+	ErrTooManyFromIP = errors.New("too many open streams from your address; close some or subscribe to several channels on one stream")
+)
+
 // add registers s for patterns from ip, unless a limit says no.
-func (r *registry) add(s *subscriber, patterns []string, ip string, lim Limits) (*group, error) {
+func (r *registry) add(s *Stream, patterns []string, ip string, maxSubs, maxPerIP int) (*group, error) {
 	key := strings.Join(patterns, "\x00")
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.total >= lim.MaxSubscribers {
-		return nil, &Error{Status: 503, Msg: "the hub has reached its subscriber limit; try again later", RetryAfter: 10e9}
+	if r.total >= maxSubs {
+		return nil, ErrFull
 	}
-	if r.perIP[ip] >= lim.MaxPerIP {
-		return nil, &Error{Status: 429, Msg: "too many open streams from your address; close some or subscribe to several channels on one stream", RetryAfter: 10e9}
+	if r.perIP[ip] >= maxPerIP {
+		return nil, ErrTooManyFromIP
 	}
 	g := r.groups[key]
 	if g == nil {
@@ -118,14 +124,14 @@ func (r *registry) add(s *subscriber, patterns []string, ip string, lim Limits) 
 }
 
 // setWriter attaches s's stream once it is open.
-func (r *registry) setWriter(s *subscriber, w streamWriter) {
+func (r *registry) setWriter(s *Stream, w streamWriter) {
 	r.mu.Lock()
 	s.w = w
 	r.mu.Unlock()
 }
 
 // remove unregisters s.
-func (r *registry) remove(s *subscriber, ip string) {
+func (r *registry) remove(s *Stream, ip string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.live[s]; !ok {
@@ -153,12 +159,12 @@ func (r *registry) remove(s *subscriber, ip string) {
 }
 
 // wake closes the wake channel of every group that one of slots' channels matches.
-func (r *registry) wake(slots []slot) {
+func (r *registry) wake(slots []Slot) {
 	r.mu.Lock()
 	r.stamp++
 	var woken []*group
 	for i := range slots {
-		ch := slots[i].ch
+		ch := slots[i].Channel
 		gs, ok := r.byChan[ch]
 		if !ok {
 			for _, g := range r.groups {
@@ -181,8 +187,7 @@ func (r *registry) wake(slots []slot) {
 	}
 	r.mu.Unlock()
 	for _, g := range woken {
-		c := make(chan struct{})
-		close(*g.wake.Swap(&c))
+		g.wake.fire()
 	}
 }
 
@@ -196,8 +201,7 @@ func (r *registry) wakeAll() {
 	}
 	r.mu.Unlock()
 	for _, g := range woken {
-		c := make(chan struct{})
-		close(*g.wake.Swap(&c))
+		g.wake.fire()
 	}
 }
 
@@ -267,8 +271,8 @@ func (r *registry) counts() (total int, channels map[string]int) {
 	return r.total, channels
 }
 
-// canonical sorts and deduplicates patterns so equal subscriptions share a group.
-func canonical(patterns []string) []string {
+// Canonical sorts and deduplicates patterns so equal subscriptions share a group.
+func Canonical(patterns []string) []string {
 	sort.Strings(patterns)
 	out := patterns[:0]
 	for i, p := range patterns {
@@ -278,3 +282,6 @@ func canonical(patterns []string) []string {
 	}
 	return out
 }
+
+// ErrClosing is Subscribe's refusal once Shutdown has begun.
+var ErrClosing = errors.New("the hub is shutting down; reconnect in a moment")

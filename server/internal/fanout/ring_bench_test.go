@@ -1,4 +1,4 @@
-package server
+package fanout
 
 import (
 	"fmt"
@@ -10,9 +10,9 @@ import (
 // "match 1 of 10" shows what filtering while copying costs against taking everything.
 func BenchmarkRingRead(b *testing.B) {
 	r := newRing(10_000, 64<<20, ID{Ms: 1})
-	var slots []slot
+	var slots []Slot
 	for i := range 1000 {
-		slots = append(slots, slot{id: ID{1, uint64(i + 1)}, ch: fmt.Sprintf("ch%d", i%10), b: make([]byte, 100)})
+		slots = append(slots, Slot{ID: ID{Ms: 1, Seq: uint64(i + 1)}, Channel: fmt.Sprintf("ch%d", i%10), Bytes: make([]byte, 100)})
 	}
 	r.append(slots)
 	g1 := newGroup("", []string{"ch3"})

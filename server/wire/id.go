@@ -1,0 +1,85 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ID is an event id as the hub and its brokers assign it: "<ms>-<seq>", the form of a Redis
+// Streams id. Ids compare by Ms, then Seq. The memory broker uses the hub's start time as
+// Ms for every event and counts Seq from 1, so ids from an earlier run of a hub are older
+// than anything the new run keeps and a replay after them reports a gap instead of
+// silently skipping events.
+type ID struct {
+	Ms  uint64
+	Seq uint64
+}
+
+// String formats the id as sent in the SSE "id:" field, e.g. "1700000000000-42".
+func (id ID) String() string {
+	var b [41]byte
+	return string(id.AppendTo(b[:0]))
+}
+
+// AppendTo appends the id's text form to b.
+func (id ID) AppendTo(b []byte) []byte {
+	b = strconv.AppendUint(b, id.Ms, 10)
+	b = append(b, '-')
+	return strconv.AppendUint(b, id.Seq, 10)
+}
+
+// IsZero reports whether id is the zero id, which no broker assigns.
+func (id ID) IsZero() bool { return id == ID{} }
+
+// Compare returns -1, 0 or +1 as id is older than, equal to or newer than other.
+func (id ID) Compare(other ID) int {
+	switch {
+	case id.Ms < other.Ms:
+		return -1
+	case id.Ms > other.Ms:
+		return 1
+	case id.Seq < other.Seq:
+		return -1
+	case id.Seq > other.Seq:
+		return 1
+	}
+	return 0
+}
+
+// Less reports whether id is older than other.
+func (id ID) Less(other ID) bool { return id.Compare(other) < 0 }
+
+// ErrBadID is returned by ParseID for text that is not an id of this hub.
+var ErrBadID = errors.New("not a Herald event id (want <ms>-<seq>, e.g. 1700000000000-42)")
+
+// ParseID parses "<ms>-<seq>" (both decimal, no sign, no spaces).
+func ParseID(s string) (ID, error) {
+	ms, seq, ok := strings.Cut(s, "-")
+	if !ok {
+		return ID{}, ErrBadID
+	}
+	a, err1 := parseDigits(ms)
+	b, err2 := parseDigits(seq)
+	if err1 != nil || err2 != nil {
+		return ID{}, ErrBadID
+	}
+	return ID{Ms: a, Seq: b}, nil
+}
+
+func parseDigits(s string) (uint64, error) {
+	if s == "" || len(s) > 20 {
+		return 0, ErrBadID
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, ErrBadID
+		}
+	}
+	v, err := strconv.ParseUint(s, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrBadID, err)
+	}
+	return v, nil
+}
