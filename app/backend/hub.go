@@ -179,6 +179,7 @@ func (h *Hub) HubStatus() model.HubStatus {
 			st.URLs = append(st.URLs, "http://"+net.JoinHostPort(ip, port))
 		}
 	}
+	st.Announced = h.run.AdvertisedName()
 	s := h.run.Hub().Stats()
 	st.Connections, st.Channels, st.Published = s.Connections, len(s.Channels), s.Published
 	return st

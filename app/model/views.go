@@ -17,6 +17,7 @@ type HubStatus struct {
 	Restarting  bool
 	Err         string   // why it is not running, when it should be
 	URLs        []string // where others reach it (loopback first, then LAN addresses)
+	Announced   string   // the name it is announced under on the LAN (mDNS), "" when it is not
 	Connections int
 	Channels    int
 	Published   uint64

@@ -210,3 +210,11 @@ func (p *FeedsPanel) freeName(name string) string {
 	}
 	return out
 }
+
+// announcedNote tells, under the hub's addresses, how teammates find the hub on the LAN.
+func announcedNote(name string) fyne.CanvasObject {
+	l := widget.NewLabel(fmt.Sprintf("Announced on this network as \u201c%s\u201d: teammates find it under Hubs on your network in their Feeds panel, or with herald discover.", name))
+	l.Importance = widget.LowImportance
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -126,5 +127,39 @@ func TestCaptureFeedsLAN(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.Close()
+	}
+}
+
+// The hub panel says under which name the shared hub is announced, and nothing when it is not.
+func TestHubPanelSaysAnnounced(t *testing.T) {
+	test.NewTempApp(t)
+	for _, tt := range []struct {
+		announced string
+		want      bool
+	}{{"ana on lab-3", true}, {"", false}} {
+		w := test.NewTempWindow(t, widget.NewLabel(""))
+		hub := &fakeHub{s: model.HubSettings{Enabled: true, Port: 7878, LAN: true},
+			st: model.HubStatus{Running: true, URLs: []string{"http://127.0.0.1:7878", "http://192.168.1.5:7878"}, Announced: tt.announced}}
+		p := NewHubPanel(hub, w)
+		w.SetContent(p.Object())
+		p.Refresh()
+		found := false
+		for _, o := range p.urls.Objects {
+			if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, "Announced on this network as \u201cana on lab-3\u201d") {
+				found = true
+			}
+		}
+		if found != tt.want {
+			t.Errorf("announced %q: note shown %v, want %v", tt.announced, found, tt.want)
+		}
+		if dir := os.Getenv("HERALD_SHOTS_DIR"); dir != "" && tt.want {
+			w.Resize(fyne.NewSize(1000, 700))
+			f, err := os.Create(filepath.Join(dir, "desktop-hub-announced.png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			png.Encode(f, w.Canvas().Capture())
+			f.Close()
+		}
 	}
 }

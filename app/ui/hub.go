@@ -196,7 +196,7 @@ func (p *HubPanel) Refresh() {
 	}
 	p.state.Refresh()
 	p.counts.SetText(fmt.Sprintf("%s · %s · %s published", Plural(st.Connections, "connection"), Plural(st.Channels, "channel"), Plural(int(st.Published), "event")))
-	key := strings.Join(st.URLs, " ")
+	key := strings.Join(st.URLs, " ") + " " + st.Announced
 	if key == p.shownURLs {
 		return
 	}
@@ -216,6 +216,9 @@ func (p *HubPanel) Refresh() {
 		cp := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() { fyne.CurrentApp().Clipboard().SetContent(u) })
 		qr := widget.NewButtonWithIcon("", theme.ViewFullScreenIcon(), func() { p.showQR(u) })
 		p.urls.Add(container.NewHBox(lb, cp, qr))
+	}
+	if st.Announced != "" {
+		p.urls.Add(announcedNote(st.Announced)) // discovered.go
 	}
 	if len(st.URLs) > 0 {
 		p.showQR(st.URLs[len(st.URLs)-1]) // the LAN address when shared, else loopback
