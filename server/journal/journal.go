@@ -1,8 +1,9 @@
 // Package journal is Herald's durable single-node broker: every published event is written
 // to an on-disk log (a bbolt file, by default in the user's config folder) before its
 // publish is answered, so the hub's history survives a quit, a restart of the hub with new
-// settings, a reboot and a kill -9. Ids continue after the newest stored one across
-// restarts, and a client resuming after a restart is replayed from the file without a gap.
+// settings, a reboot and a kill -9. Each run's ids are newer than every id stored before
+// ("<start ms>-1", "-2", ...), and a client resuming after a restart is replayed from the
+// file without a gap. Idempotency keys of stored events are honoured across restarts.
 //
 // Publishes are group-committed: one writer goroutine takes every publish waiting at that
 // moment and stores them in one transaction (one pair of fsyncs), so concurrent publishers
@@ -53,10 +54,10 @@ type Options struct {
 	// (default DefaultLockTimeout); then it fails saying another hub holds it.
 	LockTimeout time.Duration
 	// NoSync skips the fsyncs of each commit: a publish is answered once the kernel has
-	// the data (which survives kill -9 of the hub, not a power cut). For benchmarks and
-	// tests that measure the cost of the disk.
+	// the data, which survives a crash or kill -9 of the hub but not a power cut or OS
+	// crash (those can lose or damage the file). `herald serve --history-no-fsync`.
 	NoSync bool
-	// Logger receives trims and failed commits (default slog.Default()).
+	// Logger receives failed commits (default slog.Default()).
 	Logger *slog.Logger
 }
 
