@@ -12,8 +12,8 @@
 //
 // Client subscribes to a stream and keeps it alive, like a browser's EventSource and beyond:
 //
-//   - every request sends Accept: text/event-stream, Cache-Control: no-cache, the custom
-//     headers and bearer token, and Last-Event-ID once the stream has set an id; it is a GET
+//   - every request sends Accept: text/event-stream and Cache-Control: no-cache (unless the
+//     caller set them), the custom headers and bearer token, and Last-Event-ID once the stream has set an id; it is a GET
 //     by default, or any method with a body (Method, Body), re-sent the same on every
 //     reconnect, or whatever NewRequest builds before each attempt (a fresh token);
 //   - after a connection ends it waits the server's `retry:` time (Client.Retry, by default

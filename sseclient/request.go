@@ -21,6 +21,9 @@ func (c *Client) request(ctx context.Context, lastID string) (*http.Request, str
 			return nil, "", &attemptResult{err: fmt.Errorf("sseclient: NewRequest: %w", err)}
 		case r == nil || r.URL == nil:
 			return nil, "", &attemptResult{fatal: true, err: errors.New("sseclient: NewRequest returned no request and no error; return a request or an error")}
+		case (r.URL.Scheme != "http" && r.URL.Scheme != "https") || r.URL.Host == "":
+			// Retrying would fail the same way for ever.
+			return nil, "", &attemptResult{fatal: true, err: fmt.Errorf("sseclient: NewRequest made a request for %q, not an http(s) URL; use http://host:port/path", r.URL.Redacted())}
 		}
 		// A clone with the attempt's context: the client adds headers without touching the
 		// caller's request, and the connection ends with the attempt whatever context the

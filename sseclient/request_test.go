@@ -145,10 +145,27 @@ func TestClientNewRequestPerAttempt(t *testing.T) {
 	}
 }
 
-func TestClientNewRequestNilIsFatal(t *testing.T) {
-	c := &Client{NewRequest: func(context.Context) (*http.Request, error) { return nil, nil }}
-	if _, err := collect(t, c, 0); err == nil || !strings.Contains(err.Error(), "return a request or an error") {
-		t.Fatalf("error %v", err)
+// TestClientNewRequestMistakesAreFatal checks that a NewRequest that can never work stops
+// the subscription with a clear error instead of retrying for ever.
+func TestClientNewRequestMistakesAreFatal(t *testing.T) {
+	cases := []struct {
+		name string
+		make func(ctx context.Context) (*http.Request, error)
+		want string
+	}{
+		{"no request, no error", func(context.Context) (*http.Request, error) { return nil, nil }, "return a request or an error"},
+		{"not http", func(ctx context.Context) (*http.Request, error) {
+			return http.NewRequestWithContext(ctx, "GET", "ftp://files.example/x", nil)
+		}, `"ftp://files.example/x", not an http(s) URL`},
+		{"no host", func(ctx context.Context) (*http.Request, error) {
+			return http.NewRequestWithContext(ctx, "GET", "/events", nil)
+		}, "not an http(s) URL"},
+	}
+	for _, tc := range cases {
+		c := &Client{NewRequest: tc.make}
+		if _, err := collect(t, c, 0); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }
 
