@@ -116,8 +116,11 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", ContentSecurityPolicy)
 		h.Set("X-Frame-Options", "DENY")
 
-		// Resolved once; the limits here and the hub behind read it (peer.Client).
-		r = peer.WithClient(r, g.cfg.TrustedProxies.ClientAddr(r))
+		// Resolved once; the limits here and the hub behind read it (peer.Client). With no
+		// trusted proxy the client is the TCP peer, which peer.Client reads by itself.
+		if !g.cfg.TrustedProxies.Empty() {
+			r = peer.WithClient(r, g.cfg.TrustedProxies.ClientAddr(r))
+		}
 		origin := r.Header.Get("Origin")
 		if r.Method == http.MethodOptions && origin != "" && r.Header.Get("Access-Control-Request-Method") != "" {
 			g.preflight(w, r, origin)
