@@ -24,7 +24,7 @@ const (
 var columns = []struct {
 	title string
 	width float32
-}{{"Time", 84}, {"Feed", 120}, {"Event", 150}, {"Data", 300}, {"ID", 172}}
+}{{"Time", 84}, {"Feed", 150}, {"Event", 150}, {"Data", 300}, {"ID", 172}}
 
 // The columns' positions, by name.
 const (
@@ -262,6 +262,10 @@ func (l *EventLog) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 		lb.Importance = widget.LowImportance
 	case colFeed:
 		text = e.Feed
+		if e.Simulated() { // the demo's made-up quotes and alarms say so
+			text += " · simulated"
+			lb.TextStyle.Italic = true
+		}
 	case colEvent:
 		text = e.Type
 		lb.Importance = KindImportance(model.Kind(e.Type), e.Level())

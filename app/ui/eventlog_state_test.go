@@ -102,3 +102,20 @@ func TestEventLogColumnsFit(t *testing.T) {
 		}
 	}
 }
+
+// The demo's made-up events say so in the log too.
+func TestSimulatedRowsSaySo(t *testing.T) {
+	l, el := newTestLog(t, 10)
+	l.Add(model.Event{Feed: "This hub", Type: "notification", Data: `{"title":"Job failed","simulated":true}`},
+		model.Event{Feed: "CI", Type: "notification", Data: `{"title":"Job failed"}`})
+	el.Refresh()
+	lb := widget.NewLabel("")
+	el.updateCell(widget.TableCellID{Row: 1, Col: colFeed}, lb)
+	if lb.Text != "This hub · simulated" || !lb.TextStyle.Italic {
+		t.Errorf("demo row feed cell %q %+v", lb.Text, lb.TextStyle)
+	}
+	el.updateCell(widget.TableCellID{Row: 0, Col: colFeed}, lb)
+	if lb.Text != "CI" || lb.TextStyle.Italic {
+		t.Errorf("real row feed cell %q %+v", lb.Text, lb.TextStyle)
+	}
+}
