@@ -7,13 +7,15 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // The hub's own events (herald.*) that describe a feed's connection rather than its content.
 const (
-	ControlConnected = "herald.connected"
-	ControlShutdown  = "herald.shutdown"
-	ControlGap       = "herald.gap"
+	ControlConnected = wire.EventConnected
+	ControlShutdown  = wire.EventShutdown
+	ControlGap       = wire.EventGap
 )
 
 // GapWarnFor is how long a feed stays amber after a gap: long enough to be seen by someone
@@ -42,7 +44,7 @@ func NewConnection() *Connection { return &Connection{by: map[string]*connState{
 // Describe returns the text shown for a herald.* control event in the log, and records
 // what it says about the feed's connection. ok is false for every other event.
 func (c *Connection) Describe(e Event) (note string, ok bool) {
-	if !strings.HasPrefix(e.Type, "herald.") {
+	if !IsControl(e) {
 		return "", false
 	}
 	c.mu.Lock()
@@ -79,9 +81,9 @@ func (c *Connection) Describe(e Event) (note string, ok bool) {
 		return "Events may be missing: " + st.warn, true
 	}
 	if why := str(m, "reason", "message"); why != "" {
-		return strings.TrimPrefix(e.Type, "herald.") + ": " + why, true
+		return strings.TrimPrefix(e.Type, wire.ControlPrefix) + ": " + why, true
 	}
-	return strings.TrimPrefix(e.Type, "herald."), true
+	return strings.TrimPrefix(e.Type, wire.ControlPrefix), true
 }
 
 // Warning returns why events of feed may be missing, and since when, while the last gap is
@@ -121,7 +123,7 @@ func GapReason(reason string, afterRestart bool, missed int64) string {
 }
 
 // IsControl reports whether e is one of the hub's own events about the connection.
-func IsControl(e Event) bool { return strings.HasPrefix(e.Type, "herald.") }
+func IsControl(e Event) bool { return strings.HasPrefix(e.Type, wire.ControlPrefix) }
 
 func connNumber(id string) uint64 {
 	n, err := strconv.ParseUint(strings.TrimPrefix(id, "c"), 10, 64)
