@@ -2,6 +2,7 @@ package cli
 
 import (
 	"crypto/tls"
+	"errors"
 	"flag"
 	"fmt"
 	"net/url"
@@ -89,7 +90,7 @@ func (s *securityFlags) tlsConfig() (*tls.Config, string, error) {
 		if dir == "" {
 			var err error
 			if dir, err = guard.DefaultTLSDir(); err != nil {
-				return nil, "", err
+				return nil, "", fmt.Errorf("%w; pass --tls-cert and --tls-key", err)
 			}
 		}
 		certFile, keyFile, err := guard.SelfSigned(dir, guard.LocalHosts())
@@ -107,6 +108,9 @@ func (s *securityFlags) tlsConfig() (*tls.Config, string, error) {
 		return cfg, fmt.Sprintf("self-signed TLS certificate %s (SHA-256 %s); browsers will ask teammates to accept it", certFile, fp), nil
 	case s.tlsCert != "" || s.tlsKey != "":
 		cfg, err := guard.TLSConfig(s.tlsCert, s.tlsKey)
+		if errors.Is(err, guard.ErrIncompletePair) {
+			return nil, "", errors.New("TLS needs both --tls-cert and --tls-key (or --tls-self-signed)")
+		}
 		return cfg, "", err
 	}
 	return nil, "", nil

@@ -29,11 +29,17 @@ const (
 	selfSignedRenew    = 30 * 24 * time.Hour
 )
 
+// ErrIncompletePair is TLSConfig's error when the certificate or the key file is missing.
+var ErrIncompletePair = errors.New("TLS needs both a certificate and a key file")
+
+// ErrNoConfigDir is DefaultTLSDir's error when the system names no user config folder.
+var ErrNoConfigDir = errors.New("cannot find the user config folder for the TLS certificate")
+
 // TLSConfig loads a certificate and key (PEM files) and returns a server configuration with
 // modern defaults (TLS 1.2 or newer) that offers HTTP/2 (ALPN h2) and HTTP/1.1.
 func TLSConfig(certFile, keyFile string) (*tls.Config, error) {
 	if certFile == "" || keyFile == "" {
-		return nil, errors.New("TLS needs both --tls-cert and --tls-key (or --tls-self-signed)")
+		return nil, ErrIncompletePair
 	}
 	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
 	if err != nil {
@@ -44,12 +50,12 @@ func TLSConfig(certFile, keyFile string) (*tls.Config, error) {
 	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, NextProtos: []string{"h2", "http/1.1"}}, nil
 }
 
-// DefaultTLSDir is where --tls-self-signed keeps its certificate: herald/tls in the user's
-// config folder.
+// DefaultTLSDir is where a self-signed certificate is kept: herald/tls in the user's config
+// folder.
 func DefaultTLSDir() (string, error) {
 	dir, err := os.UserConfigDir()
 	if err != nil {
-		return "", fmt.Errorf("cannot find the user config folder for the TLS certificate (%v); pass --tls-cert and --tls-key", err)
+		return "", fmt.Errorf("%w (%v)", ErrNoConfigDir, err)
 	}
 	return filepath.Join(dir, "herald", "tls"), nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -118,8 +120,8 @@ func TestNearExpiryIsRenewed(t *testing.T) {
 }
 
 func TestTLSConfigErrors(t *testing.T) {
-	if _, err := TLSConfig("", "k"); err == nil {
-		t.Error("missing cert accepted")
+	if _, err := TLSConfig("", "k"); !errors.Is(err, ErrIncompletePair) || strings.Contains(err.Error(), "--") {
+		t.Errorf("missing cert: %v, want ErrIncompletePair naming no flag", err)
 	}
 	if _, err := TLSConfig("/nonexistent/c.pem", "/nonexistent/k.pem"); err == nil {
 		t.Error("missing files accepted")
