@@ -16,6 +16,7 @@ import (
 
 	"github.com/heraldhq/herald/server/peer"
 	"github.com/heraldhq/herald/server/refuse"
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // ContentSecurityPolicy is sent with every response. The dashboard loads only its own
@@ -205,7 +206,7 @@ func (g *Guard) listed(origin string) bool {
 // *": anything but /events, or /events whose named channels are all public. Wildcard patterns
 // count as public: the hub delivers only the channels the request's token may read.
 func (g *Guard) publicRead(r *http.Request) bool {
-	if r.URL.Path != "/events" || g.cfg.IsPublic == nil {
+	if r.URL.Path != wire.PathEvents || g.cfg.IsPublic == nil {
 		return true
 	}
 	named := false

@@ -85,7 +85,7 @@ func (l *limiter) size() int {
 func (g *Guard) limit(w http.ResponseWriter, r *http.Request) bool {
 	now := g.now()
 	switch {
-	case r.URL.Path == "/events" && r.Method == http.MethodGet:
+	case r.URL.Path == wire.PathEvents && r.Method == http.MethodGet:
 		res, wait := g.connect.reserve(g.clientKey(r), now)
 		if wait > 0 {
 			cancel(res, now)
@@ -99,7 +99,7 @@ func (g *Guard) limit(w http.ResponseWriter, r *http.Request) bool {
 				Retry: max(2*wait, 2*time.Second)})
 			return false
 		}
-	case r.URL.Path == "/publish" && r.Method == http.MethodPost:
+	case r.URL.Path == wire.PathPublish && r.Method == http.MethodPost:
 		resIP, waitIP := g.pubIP.reserve(g.clientKey(r), now)
 		var resTok *rate.Reservation
 		var waitTok time.Duration

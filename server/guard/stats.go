@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // statsPath is the hub's JSON stats endpoint; the guard adds its own numbers to it under
 // "guard", so the hub need not know about the guard.
-const statsPath = "/stats"
+const statsPath = wire.PathStats
 
 // mergeStats serves GET /stats through next and adds "guard": g.Stats() to the JSON object it
 // answers. Any other answer (an error, a non-object) is passed on unchanged.
