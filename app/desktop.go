@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -20,7 +21,6 @@ import (
 	"github.com/heraldhq/herald/assets"
 	"github.com/heraldhq/herald/server"
 	"github.com/heraldhq/herald/server/demo"
-	"github.com/heraldhq/herald/server/journal"
 	"github.com/heraldhq/herald/server/node"
 )
 
@@ -105,13 +105,10 @@ func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slo
 	// keep them as they run.
 	d.prefs.update(func(s *model.Settings) { s.Feeds = d.feeds.Configs() })
 	d.hub = &backend.Hub{Key: key, Logger: log, RunDemo: runDemo(log), OnChange: d.hubChanged}
-	// The hub's history survives quitting, Apply and crashes; `herald serve` keeps its own
-	// file (history.db), so both can run on one machine.
-	if path, err := journal.DefaultPath("app-history.db"); err == nil {
-		d.hub.HistoryFile = path
-	} else {
-		log.Warn("the hub's history is kept in memory only", "err", err)
-	}
+	// The hub's history survives quitting, Apply and crashes. It lives in the app's own
+	// folder, which one running copy holds; `herald serve` keeps its own file (history.db),
+	// so both can run on one machine.
+	d.hub.HistoryFile = filepath.Join(o.dir, "app-history.db")
 	showLAN := func() {}
 	if o.discovery {
 		showLAN = d.startDiscovery() // lan.go

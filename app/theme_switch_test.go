@@ -29,7 +29,7 @@ func TestThemeSwitchReachesHiddenTabs(t *testing.T) {
 	l.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	uiMu.Lock()
-	d := newDesktop(ctx, a, "theme-test-key-0123456789abcdef", options{port: port, theme: "dark", tab: "Settings"},
+	d := newDesktop(ctx, a, "theme-test-key-0123456789abcdef", options{port: port, theme: "dark", tab: "Settings", dir: t.TempDir()},
 		slog.New(slog.NewTextHandler(io.Discard, nil)), &notify.Recorder{})
 	d.settingsP.Theme.SetSelected("Light") // as the user picks it
 	if th, ok := a.Settings().Theme().(ui.Theme); !ok || th.Variant != "light" {
