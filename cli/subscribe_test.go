@@ -372,3 +372,39 @@ func TestSubscribeComments(t *testing.T) {
 		}
 	}
 }
+
+// TestSubscribeMaxAgainstARealHub runs `herald serve` and `herald subscribe --max 1`: the
+// hub's herald.connected arrives first and is printed, and the subscriber still waits for
+// (and exits after) the one event published to the channel.
+func TestSubscribeMaxAgainstARealHub(t *testing.T) {
+	url, _ := startServe(t)
+	out, errb := &syncBuffer{}, &syncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- Run([]string{"subscribe", "--json", "--max", "1", "--timeout", "30s", url + "/events?channel=maxtest"},
+			strings.NewReader(""), out, errb)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "herald.connected") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case code := <-done:
+		t.Fatalf("subscribe exited (%d) after the control event, before the published one:\n%s%s", code, out.String(), errb.String())
+	default:
+	}
+	var pubOut, pubErr syncBuffer
+	if code := Run([]string{"publish", "--url", url, "--channel", "maxtest", "hello"}, strings.NewReader(""), &pubOut, &pubErr); code != 0 {
+		t.Fatalf("publish exit %d: %s", code, pubErr.String())
+	}
+	select {
+	case code := <-done:
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		if code != 0 || len(lines) != 2 || !strings.Contains(lines[0], `"event":"herald.connected"`) ||
+			!strings.Contains(lines[1], `"data":"hello"`) {
+			t.Fatalf("exit %d, stdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("subscribe did not exit after the published event:\n%s", out.String())
+	}
+}
