@@ -143,6 +143,15 @@ func (d *desktop) hubChanged() {
 func (d *desktop) buildWindow(s model.Settings) {
 	d.stockP = ui.NewStockPanel(d.stocks)
 	d.stockP.SetDemo(s.Hub.Enabled && s.Hub.Demo)
+	d.stockP.SetCards(s.Cards)
+	d.stockP.OnCardsChanged = func(c model.Cards) { d.prefs.update(func(s *model.Settings) { s.Cards = c }) }
+	d.stockP.FeedNames = func() []string {
+		var names []string
+		for _, f := range d.feeds.Feeds() {
+			names = append(names, f.Config.Name)
+		}
+		return names
+	}
 	d.logP = ui.NewEventLog(d.events, d.win, s.LogFilter)
 	d.logP.OnFilterChanged = func(f model.Filter) { d.prefs.update(func(s *model.Settings) { s.LogFilter = f }) }
 	d.feedsP = ui.NewFeedsPanel(gapFeeds{d.feeds, d.conn}, d.win)

@@ -38,6 +38,7 @@ type Settings struct {
 	HintShown    bool        `json:"trayHintShown"`
 	LogFilter    Filter      `json:"logFilter"`
 	Theme        string      `json:"theme"` // "", "light" or "dark"
+	Cards        Cards       `json:"cards"` // the stock panel's pinned and removed cards
 	// DemoNotify lets the demo's simulated notifications reach the desktop (off by default:
 	// a first run must not raise fake alarms).
 	DemoNotify bool `json:"demoNotifications,omitempty"`

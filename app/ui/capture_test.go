@@ -161,6 +161,7 @@ func TestCaptureDialogs(t *testing.T) {
 					}
 				}
 				p := NewStockPanel(s)
+				p.SetCards(model.Cards{Pinned: []model.CardRef{{Feed: "Teammate", Symbol: "MSFT"}, {Feed: "Broker", Symbol: "TSLA"}}})
 				w.SetContent(p.Object())
 			}},
 		} {

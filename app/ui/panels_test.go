@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +47,7 @@ func TestStockPanelBothShapes(t *testing.T) {
 	if price, _, _, _ := p.Card("", "AAPL"); price != "191.00" {
 		t.Errorf("card not updated in place: %q", price)
 	}
-	if n := len(p.grid.Objects); n != 2 {
+	if n := len(p.grid.Objects) - 1; n != 2 { // and the "Add symbol" tile
 		t.Errorf("%d cards, want 2", n)
 	}
 	if got := len(p.cards[model.StockKey("", "AAPL")].spark.values); got != 2 {
@@ -65,7 +66,7 @@ func TestStockPanelCardPerFeed(t *testing.T) {
 	s.Ingest(model.Event{Feed: "Teammate", Type: "stock-update", Data: `{"symbol":"ACME","price":250}`})
 	s.Ingest(model.Event{Feed: "Broker", Type: "stock-update", Data: `{"symbol":"ACME","price":101}`})
 	p.Refresh()
-	if n := len(p.grid.Objects); n != 2 {
+	if n := len(p.grid.Objects) - 1; n != 2 { // and the "Add symbol" tile
 		t.Fatalf("%d cards, want one ACME card per feed", n)
 	}
 	for _, tt := range []struct{ feed, price string }{{"Broker", "101.00"}, {"Teammate", "250.00"}} {
@@ -352,5 +353,52 @@ func TestSettingsPanel(t *testing.T) {
 	}
 	if len(p.rules.Objects) != 3 || len(p.alerts.Objects) != 1 {
 		t.Errorf("%d rule rows, %d alert rows", len(p.rules.Objects), len(p.alerts.Objects))
+	}
+}
+
+// TestStockCardsPinRemoveAdd: a card's menu pins it to the front or removes it, "Add symbol"
+// adds a card that follows the chosen feed before its first quote, and every change is
+// handed on to be kept.
+func TestStockCardsPinRemoveAdd(t *testing.T) {
+	test.NewTempApp(t)
+	s := model.NewStocks()
+	p := NewStockPanel(s)
+	test.NewTempWindow(t, p.Object()).Resize(fyne.NewSize(1000, 400))
+	var kept model.Cards
+	p.OnCardsChanged = func(c model.Cards) { kept = c }
+	for _, q := range []struct{ feed, sym string }{{"Broker", "AAPL"}, {"Broker", "MSFT"}, {"Teammate", "MSFT"}} {
+		s.Ingest(model.Event{Feed: q.feed, Type: "stock-update", Data: `{"symbol":"` + q.sym + `","price":10}`})
+	}
+	p.Refresh()
+	key := model.StockKey
+	order := func() string { return strings.Join(p.Shown(), " | ") }
+	msft := model.CardRef{Feed: "Teammate", Symbol: "MSFT"}
+	if m := p.cardMenu(msft); m.Items[0].Label != "Pin to the front" || m.Items[1].Label != "Remove card" {
+		t.Fatalf("card menu %v", m.Items)
+	}
+	p.cardMenu(msft).Items[0].Action()
+	if p.Shown()[0] != key("Teammate", "MSFT") || !kept.IsPinned(msft) {
+		t.Errorf("after Pin: %s, kept %+v", order(), kept)
+	}
+	if m := p.cardMenu(msft); m.Items[0].Label != "Unpin" {
+		t.Errorf("a pinned card's menu offers %q", m.Items[0].Label)
+	}
+	p.cardMenu(model.CardRef{Feed: "Broker", Symbol: "AAPL"}).Items[1].Action()
+	if slices.Contains(p.Shown(), key("Broker", "AAPL")) || len(kept.Hidden) != 1 {
+		t.Errorf("after Remove: %s, kept %+v", order(), kept)
+	}
+	p.Pin(model.CardRef{Feed: "Broker", Symbol: "tsla"}) // what Add symbol does
+	if price, change, _, ok := p.Card("Broker", "TSLA"); !ok || price != "–" || change != "no quote yet" {
+		t.Errorf("added card: %q %q %v (%s)", price, change, ok, order())
+	}
+	s.Ingest(model.Event{Feed: "Broker", Type: "stock-update", Data: `{"symbol":"TSLA","price":250}`})
+	p.Refresh()
+	if price, _, _, _ := p.Card("Broker", "TSLA"); price != "250.00" {
+		t.Errorf("the added card did not follow its feed: %q", price)
+	}
+	p2 := NewStockPanel(s) // started again with what was kept
+	p2.SetCards(kept)
+	if strings.Join(p2.Shown(), " | ") != order() {
+		t.Errorf("kept arrangement %s, want %s", strings.Join(p2.Shown(), " | "), order())
 	}
 }

@@ -3,10 +3,13 @@ package ui
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -22,6 +25,14 @@ type StockPanel struct {
 	hint    *widget.Label
 	empty   fyne.CanvasObject
 	root    *fyne.Container
+	arr     model.Cards // pinned and removed cards
+	shown   []string    // the keys of the cards in the grid, in order
+	addTile fyne.CanvasObject
+
+	// OnCardsChanged, when set, is told the arrangement after the user pins, removes or adds
+	// a card (to keep it). FeedNames lists the feeds to offer in "Add symbol".
+	OnCardsChanged func(model.Cards)
+	FeedNames      func() []string
 }
 
 // Card sizes: as wide as the panel allows between these, so four cards fit side by side in an
@@ -38,6 +49,9 @@ const (
 func NewStockPanel(stocks *model.Stocks) *StockPanel {
 	p := &StockPanel{stocks: stocks, cards: map[string]*stockCard{}}
 	p.grid = container.New(&cardGrid{})
+	add := widget.NewButtonWithIcon("Add symbol", theme.ContentAddIcon(), p.addDialog)
+	add.Importance = widget.LowImportance
+	p.addTile = container.NewCenter(add)
 	p.hint = widget.NewLabel(hintNoDemo)
 	p.hint.Alignment = fyne.TextAlignCenter
 	p.hint.Importance = widget.LowImportance
@@ -105,6 +119,66 @@ func (g *cardGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
 // Object returns the panel's canvas object.
 func (p *StockPanel) Object() fyne.CanvasObject { return p.root }
 
+// SetCards applies a kept arrangement (pinned and removed cards).
+func (p *StockPanel) SetCards(c model.Cards) {
+	p.arr = c
+	p.version = 0
+	p.Refresh()
+}
+
+// Cards returns the arrangement in effect.
+func (p *StockPanel) Cards() model.Cards { return p.arr }
+
+// Shown returns the keys (model.StockKey) of the cards shown, in order (tests).
+func (p *StockPanel) Shown() []string { return p.shown }
+
+func (p *StockPanel) arrange(c model.Cards) {
+	p.arr = c
+	p.version = 0
+	p.Refresh()
+	if p.OnCardsChanged != nil {
+		p.OnCardsChanged(c)
+	}
+}
+
+// Pin, Unpin and Remove change one card as its menu does.
+func (p *StockPanel) Pin(r model.CardRef)    { p.arrange(p.arr.Pin(r)) }
+func (p *StockPanel) Unpin(r model.CardRef)  { p.arrange(p.arr.Unpin(r)) }
+func (p *StockPanel) Remove(r model.CardRef) { p.arrange(p.arr.Remove(r)) }
+
+// cardMenu is what a tap on a card offers.
+func (p *StockPanel) cardMenu(r model.CardRef) *fyne.Menu {
+	pin := fyne.NewMenuItem("Pin to the front", func() { p.Pin(r) })
+	if p.arr.IsPinned(r) {
+		pin = fyne.NewMenuItem("Unpin", func() { p.Unpin(r) })
+	}
+	return fyne.NewMenu(r.Symbol, pin, fyne.NewMenuItem("Remove card", func() { p.Remove(r) }))
+}
+
+// addDialog asks for a symbol and the feed whose quotes its card follows.
+func (p *StockPanel) addDialog() {
+	win := fyne.CurrentApp().Driver().AllWindows()
+	if len(win) == 0 {
+		return
+	}
+	var feeds []string
+	if p.FeedNames != nil {
+		feeds = p.FeedNames()
+	}
+	sym := widget.NewEntry()
+	sym.SetPlaceHolder("e.g. AAPL")
+	feed := widget.NewSelect(feeds, nil)
+	if len(feeds) > 0 {
+		feed.SetSelected(feeds[0])
+	}
+	items := []*widget.FormItem{widget.NewFormItem("Symbol", sym), widget.NewFormItem("From feed", feed)}
+	dialog.ShowForm("Add a stock card", "Add", "Cancel", items, func(ok bool) {
+		if ok && strings.TrimSpace(sym.Text) != "" {
+			p.Pin(model.CardRef{Feed: feed.Selected, Symbol: sym.Text})
+		}
+	}, win[0])
+}
+
 // Card returns the texts of the card for symbol from feed (price, change, percent), for
 // tests.
 func (p *StockPanel) Card(feed, symbol string) (price, change, percent string, ok bool) {
@@ -122,23 +196,30 @@ func (p *StockPanel) Refresh() {
 		return
 	}
 	p.version = v
-	snap := p.stocks.Snapshot()
-	added := false
+	snap := p.arr.Arrange(p.stocks.Snapshot())
+	keys := make([]string, 0, len(snap))
 	for _, s := range snap {
 		c, ok := p.cards[s.Key()]
 		if !ok {
 			c = newStockCard(s.Symbol, s.Feed)
+			ref := model.CardRef{Feed: s.Feed, Symbol: s.Symbol}
+			c.tap = newTapArea(c.root, func(at fyne.Position) {
+				if cv := fyne.CurrentApp().Driver().CanvasForObject(c.tap); cv != nil {
+					widget.ShowPopUpMenuAtPosition(p.cardMenu(ref), cv, at)
+				}
+			})
 			p.cards[s.Key()] = c
-			added = true
 		}
 		c.update(s)
+		keys = append(keys, s.Key())
 	}
-	if added {
-		objs := make([]fyne.CanvasObject, 0, len(snap))
-		for _, s := range snap {
-			objs = append(objs, p.cards[s.Key()].root)
+	if !slices.Equal(keys, p.shown) {
+		p.shown = keys
+		objs := make([]fyne.CanvasObject, 0, len(snap)+1)
+		for _, k := range keys {
+			objs = append(objs, p.cards[k].tap)
 		}
-		p.grid.Objects = objs
+		p.grid.Objects = append(objs, p.addTile)
 		p.grid.Refresh()
 	}
 	if len(snap) > 0 {
@@ -160,7 +241,30 @@ type stockCard struct {
 	spark   *Sparkline
 	texts   *fyne.Container // laid out again when a text's width changes
 	last    model.Stock
+	tap     *tapArea // root, tappable for the card's menu
 }
+
+// tapArea makes a card tappable (left or right click) for its menu.
+type tapArea struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
+	onTap   func(fyne.Position)
+}
+
+func newTapArea(content fyne.CanvasObject, onTap func(fyne.Position)) *tapArea {
+	t := &tapArea{content: content, onTap: onTap}
+	t.ExtendBaseWidget(t)
+	return t
+}
+
+// CreateRenderer implements fyne.Widget.
+func (t *tapArea) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(t.content) }
+
+// Tapped implements fyne.Tappable.
+func (t *tapArea) Tapped(e *fyne.PointEvent) { t.onTap(e.AbsolutePosition) }
+
+// TappedSecondary implements fyne.SecondaryTappable.
+func (t *tapArea) TappedSecondary(e *fyne.PointEvent) { t.onTap(e.AbsolutePosition) }
 
 func newStockCard(symbol, feed string) *stockCard {
 	c := &stockCard{
@@ -208,6 +312,10 @@ func (c *stockCard) update(s model.Stock) {
 	c.price.Text = formatPrice(s.Price)
 	c.change.Text = sign + fmt.Sprintf("%.2f", s.Change)
 	c.percent.Text = fmt.Sprintf("%s%.2f%%", sign, s.ChangePercent)
+	if len(s.History) == 0 { // added by the user, no quote yet
+		c.price.Text, c.change.Text, c.percent.Text = "–", "no quote yet", ""
+		col = theme.Color(theme.ColorNamePlaceHolder)
+	}
 	c.change.Color, c.percent.Color = col, col
 	c.bg.Refresh()
 	c.texts.Refresh() // lays out again (the percent's width changes) and redraws the texts
