@@ -65,9 +65,9 @@ itself (sending Last-Event-ID, honouring the server's retry, backing off while i
 Plain output is itself an event stream (event:, id:, data: lines and a blank line per event);
 --json prints one JSON object per event and line: {"event": ..., "data": ..., "id": ...}.
 -d/--data-file send a request body (a POST unless -X says otherwise), again on every
-reconnect, as APIs that stream an answer to a POST want. Connection states and errors go to
-stderr. --max counts the stream's own events, not the
-hub's control events (herald.connected, herald.gap, ...), which are printed all the same.
+reconnect, as APIs that stream an answer to a POST want. --max counts the stream's own
+events, not the hub's control events (herald.connected, herald.gap, ...), which are printed
+all the same. Connection states and errors go to stderr.
 
 Exit status: 0 after --max events, --timeout, SIGINT/SIGTERM or an HTTP 204 from the server;
 1 when the subscription failed for good (such as 404, 401, not an event stream); 2 on bad usage.
@@ -95,7 +95,7 @@ func parseSubscribe(args []string, stderr io.Writer) (*subscribeOptions, error) 
 	fs.Var(&o.header, "header", "request header 'Name: value' (repeatable; same as -H)")
 	fs.StringVar(&o.token, "token", "", "bearer token sent as 'Authorization: Bearer T'")
 	fs.StringVar(&o.lastEventID, "last-event-id", "", "resume after this event ID (sent as Last-Event-ID)")
-	fs.IntVar(&o.max, "max", 0, "exit after N events (0: no limit)")
+	fs.IntVar(&o.max, "max", 0, "exit after N events, not counting the hub's herald.* control events (0: no limit)")
 	fs.DurationVar(&o.timeout, "timeout", 0, "exit after this long, e.g. 30s or 5m (0: no limit)")
 	fs.Var(&o.maxLine, "max-line", "largest field value (one data: line) in `SIZE`, e.g. 32MiB (default 16MiB)")
 	fs.Var(&o.maxEvent, "max-event", "largest event data in `SIZE`, e.g. 256MiB (default 64MiB)")
