@@ -109,6 +109,7 @@ func (d *desktop) askQuit() {
 	if d.quitAsk != nil {
 		return // already asking
 	}
+	d.log.Info("closing the window: no tray host to keep running in, asking whether to quit")
 	st := d.hub.HubStatus()
 	msg := widget.NewLabel(model.QuitWarning(st, d.hub.HubSettings().LAN, len(d.feeds.Configs())))
 	msg.Wrapping = fyne.TextWrapWord
