@@ -46,8 +46,18 @@ func main() {
 	jsonOut := flag.String("json", "", "also write the results as JSON to this file")
 	profDir := flag.String("cpuprofile", "", "write each hub process's CPU profile to DIR/HUB-SCENARIO.pprof (or, with -serve, to this file)")
 	memDir := flag.String("memprofile", "", "write each hub process's heap profile, taken when the run ends, to DIR/HUB-SCENARIO.heap.pprof (or, with -serve, to this file)")
+	heraldBin := flag.String("herald", "", "with scenario o: the herald binary to run (default: build it into bench/out)")
+	oSubs := flag.Int("osubs", 500, "subscribers in o")
+	oEvents := flag.Int("oevents", 1000, "events published in o")
+	conns := flag.Int("conns", 1, "publisher connections in o (each awaits every answer); with -publisher: connections to use")
+	publisher := flag.String("publisher", "", "run as the publisher process, posting to this URL (internal)")
+	token := flag.String("token", "", "with -publisher: bearer token")
 	flag.Parse()
 
+	if *publisher != "" {
+		loadgen.RunPublisher(context.Background(), os.Stdout, *publisher, *token, *events, *size, *conns)
+		return
+	}
 	if *serve != "" {
 		if err := serveHub(*serve, *addr, *profDir, *memDir); err != nil {
 			fmt.Fprintln(os.Stderr, "hubbench -serve:", err)
@@ -58,6 +68,8 @@ func main() {
 
 	all := map[string]loadgen.Scenario{
 		"a": {Name: "a", Subs: *subs, Events: *events, Size: *size, Stall: 5 * time.Second, Timeout: 90 * time.Second},
+		// o: measured from outside (outside.go): real herald serve, a publisher process.
+		"o": {Name: "o", Subs: *oSubs, Events: *oEvents, Size: *size, Stall: 12 * time.Second, Timeout: 120 * time.Second},
 		"b": {Name: "b", Idle: *idle, Settle: 2 * time.Second, Timeout: 120 * time.Second},
 		"c": {Name: "c", Subs: *subs, Events: int(*rate * steady.Seconds()), Size: *size, Rate: *rate, Stall: 5 * time.Second, Timeout: *steady + 60*time.Second},
 		"d": {Name: "d", Subs: *subs, Stuck: *stuck, Events: *events, Size: *size, Stall: 12 * time.Second, Timeout: 90 * time.Second},
@@ -75,11 +87,37 @@ func main() {
 	defer stop()
 
 	var results []loadgen.Result
+	var outside string
 	for _, sn := range strings.Split(*scList, ",") {
-		sc, ok := all[strings.TrimSpace(sn)]
+		sn = strings.TrimSpace(sn)
+		if sn == "outside" {
+			sn = "o"
+		}
+		sc, ok := all[sn]
 		if !ok {
-			fmt.Fprintf(os.Stderr, "hubbench: unknown scenario %q: choose from a, b, c, d, e\n", sn)
+			fmt.Fprintf(os.Stderr, "hubbench: unknown scenario %q: choose from a, b, c, d, e, o (outside)\n", sn)
 			os.Exit(2)
+		}
+		if sn == "o" {
+			bin := *heraldBin
+			if bin == "" && strings.Contains(","+*hubList+",", ",herald,") {
+				var err error
+				if bin, err = buildHerald("out"); err != nil {
+					fmt.Fprintln(os.Stderr, "hubbench:", err)
+					os.Exit(1)
+				}
+			}
+			load := loadAverage()
+			var names []string
+			for _, hn := range strings.Split(*hubList, ",") {
+				names = append(names, strings.TrimSpace(hn))
+			}
+			rs := runOutsideAll(ctx, names, bin, sc, *conns, need)
+			outside += outsideReport(rs, sc, *conns, load)
+			for _, r := range rs {
+				results = append(results, r.Result)
+			}
+			continue
 		}
 		for _, hn := range strings.Split(*hubList, ",") {
 			hn = strings.TrimSpace(hn)
@@ -113,7 +151,13 @@ func main() {
 			}
 		}
 	}
-	fmt.Print(report(results))
+	var inside []loadgen.Result
+	for _, r := range results {
+		if r.Scenario != "o" {
+			inside = append(inside, r)
+		}
+	}
+	fmt.Print(report(inside) + outside)
 	if *jsonOut != "" {
 		b, _ := json.MarshalIndent(results, "", "  ")
 		if err := os.WriteFile(*jsonOut, b, 0o644); err != nil {

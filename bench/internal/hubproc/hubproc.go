@@ -7,6 +7,7 @@ package hubproc
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -64,11 +65,13 @@ func (c *Control) Close(wait time.Duration) {
 	}
 }
 
-// ServeHTTP serves /bench/publish and /bench/status.
+// ServeHTTP serves /bench/publish, /bench/event and /bench/status.
 func (c *Control) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/bench/publish":
 		c.publish(w, r)
+	case "/bench/event":
+		c.event(w, r)
 	case "/bench/status":
 		c.status(w)
 	default:
@@ -182,4 +185,24 @@ func (c *Control) run(n, size int, rate float64) {
 		c.err = err.Error()
 	}
 	c.mu.Unlock()
+}
+
+// event publishes the request body as one event and answers once the hub's Publish returned:
+// POST /bench/event is what a user of a peer hub would write to publish over HTTP (the
+// outside measurement's publisher awaits each answer, as it does Herald's POST /publish).
+func (c *Control) event(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "use POST", http.StatusMethodNotAllowed)
+		return
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil || len(b) == 0 {
+		http.Error(w, "send the event's data as the body", http.StatusBadRequest)
+		return
+	}
+	if err := c.hub.Publish(string(b)); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
