@@ -198,6 +198,7 @@ func flagHint(err error) error {
 	var le *node.ListenError
 	var ce *server.ConfigError
 	err = historyHint(err) // serve_history.go
+	err = redisHint(err)   // serve_hints.go
 	switch {
 	case errors.As(err, &le):
 		return fmt.Errorf("%w (is another hub running? pick another port with --addr)", err)

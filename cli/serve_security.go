@@ -57,7 +57,7 @@ func (s *securityFlags) apply(cfg *node.Config) error {
 	}
 	trusted, err := peer.ParseTrusted(s.trustedProxies)
 	if err != nil {
-		return err
+		return proxyHint(err) // serve_hints.go
 	}
 	cfg.Access = opts
 	cfg.Guard = guard.Config{

@@ -124,7 +124,7 @@ func batteryCases(tk batTokens) []batCase {
 			body: `[{"channel":"pub.x","data":"1"},{"channel":"secret.x","data":"2"}]`, token: tk.pubOnly, want: 403, wantErr: `"secret.x"`},
 		{name: "publish, subscribe-only token", method: "POST", target: "/publish", ctype: js, body: okEvent, token: tk.subSecret, want: 403, wantErr: "may not publish at all"},
 		{name: "publish from another site", method: "POST", target: "/publish", ctype: js, body: okEvent, token: batKey,
-			hdr: map[string]string{"Origin": "https://evil.example"}, want: 403, wantErr: "--cors-origin"},
+			hdr: map[string]string{"Origin": "https://evil.example"}, want: 403, wantErr: "hub's allowed origins"},
 		{name: "preflight from another site", method: "OPTIONS", target: "/publish",
 			hdr: map[string]string{"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}, want: 403, wantErr: "not allowed"},
 		{name: "preflight from a listed site", method: "OPTIONS", target: "/publish",

@@ -145,6 +145,8 @@ func (h *Hub) start(s model.HubSettings) (*node.Node, error) {
 		return nil, fmt.Errorf("port %d is in use by another program: pick another port", s.Port)
 	case errors.As(err, new(*node.ListenError)):
 		return nil, fmt.Errorf("cannot listen on port %d (%v): pick another port", s.Port, errors.Unwrap(err))
+	case errors.Is(err, redisbroker.ErrBadURL):
+		return nil, fmt.Errorf("%w: correct the Redis field of the hub settings, or empty it to keep channels on this computer", err)
 	case err != nil:
 		return nil, fmt.Errorf("starting the hub: %w", err)
 	}

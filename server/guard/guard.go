@@ -132,7 +132,7 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 				g.rejOrigin.Add(1)
 				refuse.Linger(w, r, r.Body, false, func(w http.ResponseWriter) {
 					writeError(w, http.StatusForbidden, "cross-origin requests from "+clip(origin)+
-						" may not publish to this hub; start it with --cors-origin "+clip(origin)+" to allow that site")
+						" may not publish to this hub: "+notAllowed)
 				})
 				return
 			}
@@ -186,7 +186,7 @@ func (g *Guard) preflight(w http.ResponseWriter, r *http.Request, origin string)
 	default:
 		g.rejOrigin.Add(1)
 		writeError(w, http.StatusForbidden, "cross-origin "+clip(method)+" requests from "+clip(origin)+
-			" are not allowed; start the hub with --cors-origin "+clip(origin)+" to allow that site")
+			" are not allowed: "+notAllowed)
 		return
 	}
 	h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
@@ -195,7 +195,11 @@ func (g *Guard) preflight(w http.ResponseWriter, r *http.Request, origin string)
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// listed reports whether origin is in --cors-origin (or that list holds "*").
+// notAllowed ends a CORS refusal. It is written for the browser's user, who cannot start
+// the hub, so it names no command-line flag (docs/security.md tells operators which one).
+const notAllowed = "this hub does not allow that site; ask the hub's operator to add it to the hub's allowed origins"
+
+// listed reports whether origin is in the allowed origins (or that list holds "*").
 func (g *Guard) listed(origin string) bool {
 	return slices.ContainsFunc(g.cfg.CORSOrigins, func(o string) bool {
 		return o == "*" || strings.EqualFold(strings.TrimSuffix(o, "/"), origin)

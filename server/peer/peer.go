@@ -7,12 +7,27 @@ package peer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 )
+
+// ErrBadProxy matches (errors.Is) every *ProxyError.
+var ErrBadProxy = errors.New("trusted proxy is not a CIDR or an address")
+
+// ProxyError is a trusted-proxy entry that is neither a CIDR nor an address. Its text names
+// no command-line flag; the program that read the entry says where it came from.
+type ProxyError struct{ Entry string }
+
+func (e *ProxyError) Error() string {
+	return fmt.Sprintf("trusted proxy %q is not a CIDR or an address; use the form 10.0.0.0/8, 127.0.0.1 or ::1", e.Entry)
+}
+
+// Is makes errors.Is(err, ErrBadProxy) true.
+func (e *ProxyError) Is(target error) bool { return target == ErrBadProxy }
 
 // Trusted is a list of proxy networks. The zero value trusts no one.
 type Trusted struct{ nets []netip.Prefix }
@@ -29,7 +44,7 @@ func ParseTrusted(list []string) (Trusted, error) {
 			}
 			p, err := parsePrefix(s)
 			if err != nil {
-				return Trusted{}, fmt.Errorf("--trusted-proxy %q is not a CIDR or an address; use the form 10.0.0.0/8, 127.0.0.1 or ::1", s)
+				return Trusted{}, &ProxyError{Entry: s}
 			}
 			t.nets = append(t.nets, p)
 		}

@@ -1,8 +1,10 @@
 package peer
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -59,9 +61,20 @@ func TestClientAddr(t *testing.T) {
 }
 
 func TestParseTrusted(t *testing.T) {
-	for _, bad := range []string{"10.0.0.0/33", "nope", "1.2.3", "::1/200"} {
-		if _, err := ParseTrusted([]string{bad}); err == nil {
+	// A bad entry is a *ProxyError matching ErrBadProxy that quotes the entry and names no
+	// command-line flag (the CLI adds --trusted-proxy).
+	for _, bad := range []string{"10.0.0.0/33", "nope", "1.2.3", "::1/200", "10.0.0.1, x"} {
+		_, err := ParseTrusted([]string{bad})
+		var pe *ProxyError
+		switch {
+		case err == nil:
 			t.Errorf("ParseTrusted(%q) accepted it", bad)
+		case !errors.Is(err, ErrBadProxy) || !errors.As(err, &pe):
+			t.Errorf("ParseTrusted(%q) = %v (%T); want a *ProxyError matching ErrBadProxy", bad, err, err)
+		case strings.Contains(err.Error(), "--") || !strings.Contains(err.Error(), "use the form"):
+			t.Errorf("ParseTrusted(%q) = %q; want the fix and no flag name", bad, err)
+		case !strings.Contains(bad, pe.Entry) || strings.Contains(pe.Entry, ","):
+			t.Errorf("ParseTrusted(%q): Entry %q is not the bad entry", bad, pe.Entry)
 		}
 	}
 	tr, err := ParseTrusted([]string{"10.1.2.3/8", "", "::ffff:192.168.0.1"})

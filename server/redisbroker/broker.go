@@ -90,15 +90,43 @@ var _ server.Broker = (*Broker)(nil)
 
 var setLoggerOnce sync.Once
 
+// Errors New returns for a bad Options.URL. They name no command-line flag: a program
+// that takes the URL from its user (herald serve's --redis, the desktop app's settings)
+// says where it came from.
+var (
+	ErrNoURL  = errors.New("redis URL is empty; want redis://HOST:6379/0")
+	ErrBadURL = errors.New("redis URL is not valid")
+)
+
+// ErrUnavailable matches (errors.Is) every *Error: Redis could not be reached, did not
+// answer in time, or refused a command.
+var ErrUnavailable = errors.New("redis is unavailable")
+
+// Error is a failed round trip to Redis: where, what the broker was doing, and go-redis's
+// error. It matches ErrUnavailable. Err is not unwrapped on purpose: a Redis timeout (a
+// context deadline inside go-redis) must not look like the caller's own context ending.
+type Error struct {
+	Addr string // HOST:PORT of the Redis server
+	Op   string // what failed, e.g. "PING failed"
+	Err  error  // go-redis's error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("redis at %s: %s: %v; check that redis-server is running and the Redis URL is right", e.Addr, e.Op, e.Err)
+}
+
+// Is makes errors.Is(err, ErrUnavailable) true.
+func (e *Error) Is(target error) bool { return target == ErrUnavailable }
+
 // New parses opts.URL and returns a broker. It does not contact Redis; the first call that
 // does (the hub's Last at start) says clearly when Redis cannot be reached.
 func New(opts Options) (*Broker, error) {
 	if opts.URL == "" {
-		return nil, errors.New("redis URL is empty; pass --redis redis://HOST:6379/0")
+		return nil, ErrNoURL
 	}
 	ro, err := redis.ParseURL(opts.URL)
 	if err != nil {
-		return nil, fmt.Errorf("redis URL %q is not valid (%v); want redis://[user:password@]HOST:PORT/DB", opts.URL, err)
+		return nil, fmt.Errorf("%w: %q (%v); want redis://[user:password@]HOST:PORT/DB", ErrBadURL, opts.URL, err)
 	}
 	if opts.Stream == "" {
 		opts.Stream = DefaultStream
@@ -250,7 +278,7 @@ func (b *Broker) Close() error { return b.client.Close() }
 
 // describe turns a go-redis error into one that says where and what to check.
 func (b *Broker) describe(what string, err error) error {
-	return fmt.Errorf("redis at %s: %s: %v; check that redis-server is running and --redis is right", b.ropts.Addr, what, err)
+	return &Error{Addr: b.ropts.Addr, Op: what, Err: err}
 }
 
 // streamInfo is the part of XINFO STREAM the broker uses to tell whether entries after an

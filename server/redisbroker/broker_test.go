@@ -2,9 +2,11 @@ package redisbroker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -268,11 +270,49 @@ func TestFollowReturnsWhenContextEnds(t *testing.T) {
 	}
 }
 
-func TestNewRejectsBadURL(t *testing.T) {
-	for _, u := range []string{"", "http://x", "redis://host:notaport/0"} {
-		if _, err := New(Options{URL: u}); err == nil || !strings.Contains(err.Error(), "redis") {
-			t.Errorf("New(%q) = %v; want an error that explains the URL", u, err)
+// TestErrorsAreTyped: the broker's errors match a sentinel and name no command-line flag
+// (herald serve adds --redis; the desktop app points at its settings).
+func TestErrorsAreTyped(t *testing.T) {
+	// A port nothing listens on: the dial is refused at once, no redis-server needed.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "redis://" + ln.Addr().String() + "/0"
+	ln.Close()
+	unreachable := func() error {
+		b, err := New(Options{URL: closed, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			return err
 		}
+		defer b.Close()
+		return b.Health(context.Background())
+	}
+	tests := []struct {
+		name string
+		err  func() error
+		is   error
+		want string
+	}{
+		{"empty URL", func() error { _, err := New(Options{}); return err }, ErrNoURL, "redis://HOST:6379/0"},
+		{"not a redis URL", func() error { _, err := New(Options{URL: "http://x"}); return err }, ErrBadURL, "want redis://"},
+		{"port is not a number", func() error { _, err := New(Options{URL: "redis://host:notaport/0"}); return err }, ErrBadURL, `"redis://host:notaport/0"`},
+		{"nothing listening", unreachable, ErrUnavailable, "check that redis-server is running and the Redis URL is right"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.err()
+			if !errors.Is(err, tc.is) {
+				t.Fatalf("err = %v (%T); want one matching %v", err, err, tc.is)
+			}
+			if msg := err.Error(); !strings.Contains(msg, tc.want) || strings.Contains(msg, "--") {
+				t.Errorf("err = %q; want it to contain %q and name no flag", msg, tc.want)
+			}
+		})
+	}
+	var re *Error
+	if err := unreachable(); !errors.As(err, &re) || re.Addr != strings.TrimSuffix(strings.TrimPrefix(closed, "redis://"), "/0") || re.Op != "PING failed" {
+		t.Errorf("err = %#v; want an *Error with the address and the failed operation", err)
 	}
 }
 

@@ -118,7 +118,7 @@ func (b *Broker) checkLoss(ctx context.Context, rc *redis.Client, last server.ID
 	}
 	b.log.Error("redis stream entries were trimmed before this node read them; subscribers of this node get herald.gap",
 		"stream", b.opts.Stream, "last_read", last.String(), "oldest_kept", info.first.String(),
-		"fix", "raise --redis-maxlen or keep the node connected to Redis")
+		"max_len", b.opts.MaxLen, "fix", "keep more events in the stream (a larger max_len) or keep the node connected to Redis")
 	return next, true, nil
 }
 
