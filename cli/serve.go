@@ -134,6 +134,7 @@ func runServe(env *Env, args []string) int {
 
 // serve runs the hub until ctx ends, then shuts it down gracefully.
 func serve(ctx context.Context, env *Env, o *serveFlags, log *slog.Logger) error {
+	log = slog.New(hintHandler{log.Handler()}) // serve_hints.go
 	keyWhere := "from --key or HERALD_KEY"
 	if o.key == "" {
 		path, err := auth.DefaultKeyPath()

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"github.com/heraldhq/herald/server/peer"
@@ -43,3 +45,50 @@ type renamed struct {
 
 func (r *renamed) Error() string { return r.msg }
 func (r *renamed) Unwrap() error { return r.err }
+
+// hintHandler adds redisHint to the Redis errors a log record carries, so what the hub
+// logs while Redis is down (the hub serves on and retries) also names the flag to check.
+type hintHandler struct{ slog.Handler }
+
+func (h hintHandler) Handle(ctx context.Context, r slog.Record) error {
+	changed := false
+	r.Attrs(func(a slog.Attr) bool {
+		_, changed = hintAttr(a)
+		return !changed
+	})
+	if !changed {
+		return h.Handler.Handle(ctx, r)
+	}
+	nr := slog.NewRecord(r.Time, r.Level, r.Message, r.PC)
+	r.Attrs(func(a slog.Attr) bool {
+		a, _ = hintAttr(a)
+		nr.AddAttrs(a)
+		return true
+	})
+	return h.Handler.Handle(ctx, nr)
+}
+
+func (h hintHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	out := make([]slog.Attr, len(as))
+	for i, a := range as {
+		out[i], _ = hintAttr(a)
+	}
+	return hintHandler{h.Handler.WithAttrs(out)}
+}
+
+func (h hintHandler) WithGroup(name string) slog.Handler {
+	return hintHandler{h.Handler.WithGroup(name)}
+}
+
+// hintAttr returns a with the hint added when its value is a Redis error, and whether it
+// did. (Errors are matched with errors.Is, never ==: some error types are not comparable.)
+func hintAttr(a slog.Attr) (slog.Attr, bool) {
+	if a.Value.Kind() != slog.KindAny {
+		return a, false
+	}
+	err, ok := a.Value.Any().(error)
+	if !ok || !errors.Is(err, redisbroker.ErrUnavailable) {
+		return a, false
+	}
+	return slog.Any(a.Key, redisHint(err)), true
+}

@@ -2,9 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"io"
+	"log/slog"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/heraldhq/herald/server/peer"
 	"github.com/heraldhq/herald/server/redisbroker"
@@ -76,4 +81,45 @@ func fmtErr(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// TestServeLogsRedisHint: with Redis down the hub serves on and logs the failure; the log
+// line names --redis, and other errors and attributes pass through as they were.
+func TestServeLogsRedisHint(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "redis://" + ln.Addr().String() + "/0" // nothing listens once closed
+	ln.Close()
+	var o serveFlags
+	if err := o.flagSet().Parse([]string{"--addr", "127.0.0.1:0", "--key", secKey, "--redis", down, "--advertise=false"}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	errs := &syncBuffer{}
+	env := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: errs}
+	log, _ := newLogger(env, "warn", "text")
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, env, &o, log) }()
+	const hint = "the Redis URL is right (the URL given with --redis)"
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(errs.String(), hint) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+	if !strings.Contains(errs.String(), hint) {
+		t.Fatalf("log lacks %q:\n%s", hint, errs)
+	}
+
+	var buf bytes.Buffer
+	l := slog.New(hintHandler{slog.NewTextHandler(&buf, nil)})
+	redisErr := &redisbroker.Error{Addr: "h:1", Op: "PING failed", Err: errors.New("refused")}
+	l.With("cause", redisErr).Info("with", "n", 5, "err", errors.New("plain"))
+	if got := buf.String(); strings.Count(got, "(the URL given with --redis)") != 1 || !strings.Contains(got, "n=5 err=plain") {
+		t.Errorf("hinted log line %q: want the hint once, other attributes untouched", got)
+	}
 }
