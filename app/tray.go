@@ -1,6 +1,9 @@
 package app
 
 import (
+	"fmt"
+	"strings"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	fynedesktop "fyne.io/fyne/v2/driver/desktop"
@@ -19,6 +22,7 @@ type trayMenu struct {
 	hub        *fyne.MenuItem
 	desk       fynedesktop.App
 	registered bool
+	shown      string // menuState of what the tray shows now (see refresh)
 }
 
 func (d *desktop) setupTray() {
@@ -81,7 +85,30 @@ func (t *trayMenu) sync() {
 	}
 	t.dnd.Checked = t.d.settingsP.Settings().DND
 	t.hub.Checked = t.d.hub.HubSettings().Enabled
-	t.menu.Refresh()
+	t.refresh()
+}
+
+// refresh republishes the menu only when what it shows changed. Fyne rebuilds the whole
+// tray menu on every Refresh (new item ids, items re-added one by one over D-Bus), so a
+// needless rebuild makes a desktop shell's click on an id it has just read land on a
+// vanished item ("systray error: no menu item with ID n") or be dropped.
+func (t *trayMenu) refresh() {
+	if st := menuState(t.menu); st != t.shown {
+		t.shown = st
+		t.menu.Refresh()
+	}
+}
+
+// menuState describes what a menu shows: labels, checks, enabled states and submenus.
+func menuState(m *fyne.Menu) string {
+	if m == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, i := range m.Items {
+		fmt.Fprintf(&b, "%q %t %t %t [%s];", i.Label, i.Checked, i.Disabled, i.IsSeparator, menuState(i.ChildMenu))
+	}
+	return b.String()
 }
 
 // bringToFront shows the window and asks the window manager to raise and focus it (a second

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -138,8 +139,37 @@ type trayItem struct {
 	toggle int32
 }
 
-// trayLayout reads the tray menu of the item owned by busName, as a desktop shell does.
+// trayLayout reads the tray menu of the item owned by busName, as a desktop shell does, once
+// it is whole: Fyne rebuilds the menu on every change by emptying it and adding the items
+// one by one (Quit last), so a read in between sees part of it.
 func trayLayout(t *testing.T, conn *dbus.Conn, busName string) map[string]trayItem {
+	t.Helper()
+	items, _ := trayLayoutSettled(t, conn, busName)
+	return items
+}
+
+// trayLayoutSettled waits up to 10 s for a whole menu that two reads 100 ms apart agree on
+// (same revision) and returns it with its revision.
+func trayLayoutSettled(t *testing.T, conn *dbus.Conn, busName string) (map[string]trayItem, uint32) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	items, rev := readTrayLayout(t, conn, busName)
+	for {
+		time.Sleep(100 * time.Millisecond)
+		again, rev2 := readTrayLayout(t, conn, busName)
+		_, whole := again["Quit"]
+		if whole && rev2 == rev {
+			return again, rev2
+		}
+		items, rev = again, rev2
+		if time.Now().After(deadline) {
+			t.Fatalf("the tray menu did not settle within 10 s (revision %d): %v", rev, items)
+		}
+	}
+}
+
+// readTrayLayout reads the tray menu once, whatever state it is in.
+func readTrayLayout(t *testing.T, conn *dbus.Conn, busName string) (map[string]trayItem, uint32) {
 	t.Helper()
 	var rev uint32
 	var layout struct {
@@ -168,7 +198,54 @@ func trayLayout(t *testing.T, conn *dbus.Conn, busName string) map[string]trayIt
 			out[label] = trayItem{id: id, toggle: toggle}
 		}
 	}
-	return out
+	return out, rev
+}
+
+// chooseTray chooses the tray entry labelled label, as a user does, until done says the
+// app acted on it. A click can be lost without the app being at fault: Fyne's systray gives
+// every rebuilt menu new item ids (a click on an id read just before a rebuild finds no
+// item, and the app logs "no menu item with ID n"), and it hands a click to the item's
+// goroutine without waiting (dropped when that goroutine is not receiving yet). Such a
+// click is chosen again from a fresh read; a click that was taken is never repeated before
+// the app had 5 s to act on it, so a slow app is not toggled twice.
+func chooseTray(t *testing.T, conn *dbus.Conn, app *Proc, busName, label string, done func(map[string]trayItem) bool, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var items map[string]trayItem
+	for attempt := 1; ; attempt++ {
+		items, _ = trayLayoutSettled(t, conn, busName)
+		it, ok := items[label]
+		if !ok {
+			t.Fatalf("tray menu lacks %q: %v", label, items)
+		}
+		clickTray(t, conn, busName, it.id)
+		lost := fmt.Sprintf("no menu item with ID %d\n", it.id)
+		retry := time.Now().Add(5 * time.Second)
+		for {
+			items, _ = readTrayLayout(t, conn, busName)
+			if done(items) {
+				if attempt > 1 {
+					t.Logf("tray %q: taken on click %d", label, attempt)
+				}
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("tray %q: the app did not act on %d click(s) within %v; menu now %v", label, attempt, within, items)
+			}
+			if strings.Contains(app.Output(), lost) || time.Now().After(retry) {
+				break // the click found no item, or was dropped: choose again
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+// toggled is chooseTray's done for a checkbox entry: label shows toggle-state want.
+func toggled(label string, want int32) func(map[string]trayItem) bool {
+	return func(items map[string]trayItem) bool {
+		it, ok := items[label]
+		return ok && it.toggle == want
+	}
 }
 
 // clickTray sends the "clicked" event a desktop shell sends when a menu entry is chosen.
@@ -185,7 +262,7 @@ func waitTrayToggle(t *testing.T, conn *dbus.Conn, busName, label string, want i
 	deadline := time.Now().Add(within)
 	var got map[string]trayItem
 	for time.Now().Before(deadline) {
-		got = trayLayout(t, conn, busName)
+		got, _ = readTrayLayout(t, conn, busName)
 		if it, ok := got[label]; ok && it.toggle == want {
 			return
 		}

@@ -110,8 +110,7 @@ func TestDesktopApp(t *testing.T) {
 	floodCtx, floodCancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer floodCancel()
 	go func() { flooded <- flood(floodCtx, url, key, 5, 1000) }()
-	clickTray(t, desk.conn, item, items["Pause notifications"].id)
-	waitTrayToggle(t, desk.conn, item, "Pause notifications", 1, 15*time.Second)
+	chooseTray(t, desk.conn, app, item, "Pause notifications", toggled("Pause notifications", 1), 15*time.Second)
 	if err := <-flooded; err != nil {
 		t.Fatalf("flood: %v", err)
 	}
@@ -122,7 +121,9 @@ func TestDesktopApp(t *testing.T) {
 	}
 	screenshot(t, display, "desktop-flood.png", 500, 20*time.Second)
 	app.Stop()
-	if app.Cmd.ProcessState.ExitCode() != 0 {
+	if app.StopTimedOut {
+		t.Errorf("the app did not exit within 10 s of SIGINT; its goroutines (SIGQUIT) are in its output:\n%s", app.Output())
+	} else if app.Cmd.ProcessState.ExitCode() != 0 {
 		t.Errorf("the app exited with %v after SIGINT:\n%s", app.Cmd.ProcessState, app.Output())
 	}
 	checkAppLog(t, app.Output())
@@ -142,11 +143,9 @@ func TestDesktopApp(t *testing.T) {
 	screenshot(t, display, "desktop-restarted.png", 500, 20*time.Second)
 
 	// The tray hides and shows the window.
-	items = trayLayout(t, desk.conn, item2)
-	clickTray(t, desk.conn, item2, items["Hide window"].id)
+	chooseTray(t, desk.conn, app2, item2, "Hide window", toggled("Show window", 0), 10*time.Second)
 	waitWindowVisible(t, display, false, 10*time.Second)
-	waitTrayToggle(t, desk.conn, item2, "Show window", 0, 10*time.Second)
-	clickTray(t, desk.conn, item2, trayLayout(t, desk.conn, item2)["Show window"].id)
+	chooseTray(t, desk.conn, app2, item2, "Show window", toggled("Hide window", 0), 10*time.Second)
 	waitWindowVisible(t, display, true, 10*time.Second)
 
 	// The app's hub sits behind the same guard as `herald serve`.
@@ -161,14 +160,15 @@ func TestDesktopApp(t *testing.T) {
 
 	// The tray's hub switch restarts the hub in the background: off, then on again, and the
 	// app follows its own hub once more.
-	clickTray(t, desk.conn, item2, trayLayout(t, desk.conn, item2)["Hub on"].id)
-	waitTrayToggle(t, desk.conn, item2, "Hub on", 0, 15*time.Second)
+	chooseTray(t, desk.conn, app2, item2, "Hub on", toggled("Hub on", 0), 15*time.Second)
 	waitDown(t, url, 15*time.Second)
-	clickTray(t, desk.conn, item2, trayLayout(t, desk.conn, item2)["Hub on"].id)
-	waitTrayToggle(t, desk.conn, item2, "Hub on", 1, 15*time.Second)
+	chooseTray(t, desk.conn, app2, item2, "Hub on", toggled("Hub on", 1), 15*time.Second)
 	waitHealthy(t, url, 30*time.Second)
 	waitSubscribed(t, url, 30*time.Second)
 	app2.Stop()
+	if app2.StopTimedOut {
+		t.Errorf("the app did not exit within 10 s of SIGINT; its goroutines (SIGQUIT) are in its output:\n%s", app2.Output())
+	}
 	checkAppLog(t, app2.Output())
 }
 

@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -81,12 +82,17 @@ func freePort(t testing.TB) int {
 type Proc struct {
 	Cmd *exec.Cmd
 	out *lockedBuffer
+	// StopTimedOut: Stop found the process still running 10 s after SIGINT; it sent SIGQUIT
+	// (a Go program prints its goroutines) before SIGKILL.
+	StopTimedOut bool
 }
 
 // Output returns what the process has written to stdout and stderr so far.
 func (p *Proc) Output() string { return p.out.String() }
 
-// Stop ends the process with SIGTERM (then SIGKILL after 10 s) and waits for it.
+// Stop ends the process with SIGINT and waits for it. A process still running 10 s later
+// gets SIGQUIT, so a Go program writes where each goroutine is stuck to its output, and
+// SIGKILL 3 s after that; StopTimedOut records it.
 func (p *Proc) Stop() {
 	if p.Cmd.ProcessState != nil {
 		return
@@ -96,7 +102,14 @@ func (p *Proc) Stop() {
 	go func() { _ = p.Cmd.Wait(); close(done) }()
 	select {
 	case <-done:
+		return
 	case <-time.After(10 * time.Second):
+	}
+	p.StopTimedOut = true
+	_ = p.Cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
 		_ = p.Cmd.Process.Kill()
 		<-done
 	}
