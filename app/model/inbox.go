@@ -41,6 +41,7 @@ func (b *Inbox) Add(n Notification, now time.Time) uint64 {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.seq++
+	n.ID = b.seq
 	b.items = append(b.items, Shown{ID: b.seq, Time: now, Notification: n})
 	if len(b.items) > b.cap {
 		if !b.items[0].Read {

@@ -67,6 +67,7 @@ type Notification struct {
 	// Source is the event it is about (nil for price alerts, recaps and the app's own), so
 	// a click on the notification can open it.
 	Source *Event
+	ID     uint64 // its place in the notification history (Inbox.Add), 0 before
 }
 
 // DefaultCoalesceWindow is how long after a notification further ones are held and then

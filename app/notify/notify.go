@@ -25,7 +25,8 @@ type Notifier interface {
 // sound. On Linux that is org.freedesktop.Notifications on the
 // session bus, falling back to notify-send.
 type Beeep struct {
-	icon any // a path to the PNG, or the PNG bytes when the file could not be written
+	icon   any // a path to the PNG, or the PNG bytes when the file could not be written
+	clicks clicks
 }
 
 // NewBeeep sets beeep's app name and writes the icon to the user's cache folder once, so
@@ -42,13 +43,14 @@ func NewBeeep(appName string, iconPNG []byte) *Beeep {
 	return b
 }
 
-// Notify implements Notifier. Urgent ones stay on screen until dismissed where the OS
-// allows it (Linux: sendUrgent), else they go through beeep.Alert.
+// Notify implements Notifier. On Linux it talks to the notification server itself
+// (dbus_linux.go: a click opens the app on the event, urgent ones stay until dismissed);
+// elsewhere, or without a session bus, beeep shows it (urgent ones with beeep.Alert).
 func (b *Beeep) Notify(n model.Notification) error {
+	if b.native(n) == nil {
+		return nil
+	}
 	if n.Urgent {
-		if sendUrgent(n.Title, n.Body, b.icon) == nil {
-			return nil
-		}
 		return beeep.Alert(n.Title, n.Body, b.icon)
 	}
 	return beeep.Notify(n.Title, n.Body, b.icon)
