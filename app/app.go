@@ -20,6 +20,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/heraldhq/herald/app/instance"
+	"github.com/heraldhq/herald/app/model"
 	"github.com/heraldhq/herald/app/notify"
 	"github.com/heraldhq/herald/assets"
 	"github.com/heraldhq/herald/server/auth"
@@ -125,7 +126,13 @@ func Run(args []string) int {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	d := newDesktop(ctx, a, key, opts, log, notify.NewAsync(ctx, notify.NewBeeep("Herald", assets.Icon), log))
+	notes := notify.NewBeeep("Herald", assets.Icon)
+	d := newDesktop(ctx, a, key, opts, log, notify.NewAsync(ctx, notes, log))
+	// A click on one of the app's notifications opens the app on it (Linux; elsewhere the
+	// notifications carry no action).
+	if err := notes.Listen(ctx, func(n model.Notification) { fyne.Do(func() { d.openNotification(n) }) }); err != nil {
+		log.Info("notification clicks are not reported", "err", err)
+	}
 	showMu.Lock()
 	show = d.bringToFront
 	showMu.Unlock()

@@ -43,6 +43,7 @@ type desktop struct {
 	stocks  *model.Stocks
 	batch   *model.Batcher[model.Event]
 	notify  notify.Notifier
+	inbox   *model.Inbox // the notifications shown, for the history and unread count (inbox.go)
 	engMu   sync.Mutex
 	engine  *model.Engine
 	conn    *model.Connection // what the hubs' herald.* events said, per feed
@@ -72,7 +73,8 @@ type desktop struct {
 func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slog.Logger, n notify.Notifier) *desktop {
 	d := &desktop{ctx: ctx, app: a, log: log, visible: true, notify: n,
 		events: model.NewLog(model.DefaultLogCap), stocks: model.NewStocks(), conn: model.NewConnection(),
-		batch: model.NewBatcher[model.Event](model.DefaultLogCap)}
+		batch: model.NewBatcher[model.Event](model.DefaultLogCap), inbox: model.NewInbox(0)}
+	d.notify = historyNotifier{next: n, inbox: d.inbox}
 	if o.dir == "" {
 		o.dir = configDir()
 	}
@@ -89,7 +91,8 @@ func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slo
 	}
 	d.prefs.set(s)
 	a.Settings().SetTheme(ui.Theme{Variant: s.Theme})
-	d.engine = &model.Engine{Rules: s.Rules, PriceAlerts: s.PriceAlerts, DND: s.DND, NotifySimulated: s.DemoNotify}
+	d.engine = &model.Engine{Rules: s.Rules, PriceAlerts: s.PriceAlerts, DND: s.DND, NotifySimulated: s.DemoNotify,
+		DNDUntil: s.DNDUntil, DNDLetCritical: s.DNDLetCritical}
 
 	// The window first: Fyne wants it before any widget.
 	d.win = a.NewWindow("Herald")
@@ -200,18 +203,22 @@ func (d *desktop) buildWindow(s model.Settings) {
 	d.status = widget.NewLabel("")
 	d.status.Truncation = fyne.TextTruncateEllipsis // a long error must not widen the window
 	d.status.Importance = widget.LowImportance
-	d.dndBtn = widget.NewButtonWithIcon("", theme.VolumeUpIcon(), func() { d.setDND(!d.settingsP.Settings().DND) })
+	d.dndBtn = widget.NewButtonWithIcon("", theme.VolumeUpIcon(), d.showQuietMenu) // quiet.go
 	d.dndBtn.Importance = widget.LowImportance
 	d.showDND(s.DND)
 	bar := container.NewBorder(widget.NewSeparator(), nil, nil, d.dndBtn, d.status)
 	d.win.SetContent(container.NewBorder(nil, bar, nil, nil, d.tabs))
 	d.win.Resize(fyne.NewSize(s.Width, s.Height))
+	d.setupKeys() // keys.go
 	d.refreshAll()
 }
 
 // settingsChanged applies the settings panel's changes to the engine and keeps them.
 func (d *desktop) settingsChanged(n ui.NotifySettings) {
 	d.engMu.Lock()
+	if n.DND != d.engine.DND {
+		d.engine.DNDUntil = time.Time{} // switched by hand: until switched back
+	}
 	d.engine.Rules, d.engine.PriceAlerts, d.engine.DND = n.Rules, n.PriceAlerts, n.DND
 	d.engine.NotifySimulated = n.DemoNotify
 	d.engMu.Unlock()
@@ -226,6 +233,9 @@ func (d *desktop) settingsChanged(n ui.NotifySettings) {
 		}
 	}
 	d.prefs.update(func(s *model.Settings) {
+		if s.DND != n.DND {
+			s.DNDUntil = time.Time{}
+		}
 		s.Rules, s.PriceAlerts, s.DND, s.Theme = n.Rules, n.PriceAlerts, n.DND, n.Theme
 		s.DemoNotify = n.DemoNotify
 	})
@@ -238,14 +248,8 @@ func (d *desktop) setDND(on bool) {
 	d.settingsP.SetDND(on) // calls settingsChanged through OnChange
 }
 
-func (d *desktop) showDND(on bool) {
-	if on {
-		d.dndBtn.SetText("Do not disturb")
-		d.dndBtn.SetIcon(theme.VolumeMuteIcon())
-	} else {
-		d.dndBtn.SetText("Notifications on")
-		d.dndBtn.SetIcon(theme.VolumeUpIcon())
-	}
+func (d *desktop) showDND(bool) {
+	d.showQuiet() // quiet.go: says until when
 }
 
 // deliver runs on the batcher's goroutine: the model takes the batch, the rules decide on
@@ -287,6 +291,8 @@ func (d *desktop) tick(ctx context.Context) {
 			}
 			d.savePositions()
 			onUI(func() {
+				d.expireQuiet(now) // quiet.go
+				d.showUnread()     // inbox.go
 				d.refreshSlow()
 				d.keepWindowSize()
 			})

@@ -20,6 +20,10 @@ type trayMenu struct {
 	menu       *fyne.Menu
 	show, dnd  *fyne.MenuItem
 	hub        *fyne.MenuItem
+	history    *fyne.MenuItem // "Notifications (N unread)…" (inbox.go)
+	pauseFor   *fyne.MenuItem // timed do not disturb (quiet.go)
+	login      *fyne.MenuItem // start at login (login.go)
+	unread     int
 	desk       fynedesktop.App
 	registered bool
 	shown      string // menuState of what the tray shows now (see refresh)
@@ -42,7 +46,11 @@ func (d *desktop) setupTray() {
 		d.hubP.ApplySettings(s)
 		t.sync()
 	})
-	t.menu = fyne.NewMenu("Herald", t.show, t.dnd, t.hub)
+	t.history = fyne.NewMenuItem("Notifications…", d.showHistory)
+	t.pauseFor = fyne.NewMenuItem("Pause for", nil)
+	t.pauseFor.ChildMenu = fyne.NewMenu("", d.quietItems()...)
+	t.login = fyne.NewMenuItem("Start at login", func() { d.setStartAtLogin(!d.startsAtLogin()) })
+	t.menu = fyne.NewMenu("Herald", t.show, t.history, t.dnd, t.pauseFor, t.hub, t.login)
 	desk.SetSystemTrayMenu(t.menu)
 	desk.SetSystemTrayIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	t.sync()
@@ -85,6 +93,8 @@ func (t *trayMenu) sync() {
 	}
 	t.dnd.Checked = t.d.settingsP.Settings().DND
 	t.hub.Checked = t.d.hub.HubSettings().Enabled
+	t.pauseFor.ChildMenu.Items = t.d.quietItems()
+	t.login.Checked = t.d.startsAtLogin()
 	t.refresh()
 }
 
@@ -151,4 +161,17 @@ func (d *desktop) answerQuit(quit bool) {
 	if quit {
 		d.app.Quit()
 	}
+}
+
+// showUnread names the unread count in the menu ("Notifications (3 unread)…").
+func (t *trayMenu) showUnread(n int) {
+	if t == nil || !t.registered || n == t.unread {
+		return
+	}
+	t.unread = n
+	t.history.Label = "Notifications…"
+	if n > 0 {
+		t.history.Label = fmt.Sprintf("Notifications (%d unread)…", n)
+	}
+	t.refresh()
 }
