@@ -37,6 +37,8 @@ func startSessionBus(t *testing.T) string {
 
 // notification is one org.freedesktop.Notifications.Notify call.
 type notification struct {
+	ID                           uint32 // the id the server answered
+	Actions                      []string
 	AppName, Icon, Summary, Body string
 	Hints                        map[string]dbus.Variant
 	Timeout                      int32 // ms; 0: until dismissed, -1: the server decides
@@ -79,7 +81,7 @@ type notifyServer struct{ d *fakeDesktop }
 func (s notifyServer) Notify(app string, replaces uint32, icon, summary, body string, actions []string, hints map[string]dbus.Variant, timeout int32) (uint32, *dbus.Error) {
 	s.d.nextID++
 	select {
-	case s.d.notes <- notification{AppName: app, Icon: icon, Summary: summary, Body: body, Hints: hints, Timeout: timeout}:
+	case s.d.notes <- notification{ID: s.d.nextID, Actions: actions, AppName: app, Icon: icon, Summary: summary, Body: body, Hints: hints, Timeout: timeout}:
 	default:
 	}
 	return s.d.nextID, nil

@@ -165,7 +165,7 @@ func waitActiveWindow(t *testing.T, display, name string, within time.Duration) 
 		cmd.Env = append(os.Environ(), "DISPLAY="+display)
 		out, _ := cmd.Output()
 		got = strings.TrimSpace(string(out))
-		if got == name {
+		if got == name || strings.HasPrefix(got, name+" (") { // "Herald (2 unread)"
 			return
 		}
 		if time.Now().After(deadline) {

@@ -369,7 +369,7 @@ func waitWindowVisible(t *testing.T, display string, want bool, within time.Dura
 	}
 	deadline := time.Now().Add(within)
 	for {
-		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Herald$")
+		cmd := exec.Command("xdotool", "search", "--onlyvisible", "--name", `^Herald( \([0-9]+ unread\))?$`) // the title counts unread notifications
 		cmd.Env = append(os.Environ(), "DISPLAY="+display)
 		err := cmd.Run()
 		if (err == nil) == want {

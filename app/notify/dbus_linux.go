@@ -104,7 +104,10 @@ func (b *Beeep) Listen(ctx context.Context, open func(model.Notification)) error
 			select {
 			case <-ctx.Done():
 				return
-			case s := <-ch:
+			case s, ok := <-ch:
+				if !ok || s == nil {
+					return // the bus connection closed (the app is quitting)
+				}
 				if s.Name != notifyIface+".ActionInvoked" || len(s.Body) < 2 {
 					continue
 				}
