@@ -149,6 +149,10 @@ func Run(args []string) int {
 	}()
 	d.win.ShowAndRun()
 	signal.Stop(sig)
+	// The UI loop is over: stop the batcher and the tick before shutting down, or their
+	// fyne.Do calls would touch widgets from their own goroutines meanwhile.
+	cancel()
+	d.wg.Wait()
 	d.shutdown()
 	return 0
 }
