@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"fyne.io/fyne/v2"
@@ -126,11 +127,17 @@ func Run(args []string) int {
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	var uiDone atomic.Bool
+	onUI = func(f func()) {
+		if !uiDone.Load() {
+			fyne.Do(f)
+		}
+	}
 	notes := notify.NewBeeep("Herald", assets.Icon)
 	d := newDesktop(ctx, a, key, opts, log, notify.NewAsync(ctx, notes, log))
 	// A click on one of the app's notifications opens the app on it (Linux; elsewhere the
 	// notifications carry no action).
-	if err := notes.Listen(ctx, func(n model.Notification) { fyne.Do(func() { d.openNotification(n) }) }); err != nil {
+	if err := notes.Listen(ctx, func(n model.Notification) { onUI(func() { d.openNotification(n) }) }); err != nil {
 		log.Info("notification clicks are not reported", "err", err)
 	}
 	showMu.Lock()
@@ -148,11 +155,10 @@ func Run(args []string) int {
 		}
 	}()
 	d.win.ShowAndRun()
+	// The UI loop is over: from now on fyne.Do would run the batcher's and the tick's
+	// refreshes on their own goroutines, so they are dropped.
+	uiDone.Store(true)
 	signal.Stop(sig)
-	// The UI loop is over: stop the batcher and the tick before shutting down, or their
-	// fyne.Do calls would touch widgets from their own goroutines meanwhile.
-	cancel()
-	d.wg.Wait()
 	d.shutdown()
 	return 0
 }
