@@ -61,7 +61,7 @@ func TestDesktopTrayConveniences(t *testing.T) {
 	waitWindowName(t, display, "Herald (1 unread)", 15*time.Second)
 
 	// Hide the window from the tray, then click the notification.
-	clickTray(t, desk.conn, item, trayLayout(t, desk.conn, item)["Hide window"].id)
+	chooseTray(t, desk.conn, app, item, "Hide window", func(m map[string]trayItem) bool { _, ok := m["Show window"]; return ok }, 20*time.Second)
 	waitWindowVisible(t, display, false, 10*time.Second)
 	if err := desk.conn.Emit("/org/freedesktop/Notifications", "org.freedesktop.Notifications.ActionInvoked", n.ID, "default"); err != nil {
 		t.Fatal(err)
@@ -91,16 +91,14 @@ func TestDesktopTrayConveniences(t *testing.T) {
 	screenshot(t, display, "desktop-keys-ctrl2.png", 100, 20*time.Second)
 
 	// Start at login from the tray: an XDG autostart entry that runs this very binary.
-	clickTray(t, desk.conn, item, trayLayout(t, desk.conn, item)["Start at login"].id)
-	waitTrayToggle(t, desk.conn, item, "Start at login", 1, 10*time.Second)
+	chooseTray(t, desk.conn, app, item, "Start at login", toggled("Start at login", 1), 20*time.Second)
 	entry := filepath.Join(cfg, "autostart", "herald.desktop")
 	b, err := os.ReadFile(entry)
 	exe, _ := filepath.EvalSymlinks(heraldGUI())
 	if err != nil || !strings.Contains(string(b), "\nExec="+exe+"\n") {
 		t.Errorf("autostart entry %s: %v\n%s\nwant Exec=%s", entry, err, b, exe)
 	}
-	clickTray(t, desk.conn, item, trayLayout(t, desk.conn, item)["Start at login"].id)
-	waitTrayToggle(t, desk.conn, item, "Start at login", 0, 10*time.Second)
+	chooseTray(t, desk.conn, app, item, "Start at login", toggled("Start at login", 0), 20*time.Second)
 	if _, err := os.Stat(entry); !os.IsNotExist(err) {
 		t.Errorf("the entry is still there after switching it off: %v", err)
 	}
