@@ -37,19 +37,22 @@ const (
 
 // EventLog is the virtualised event table with its filter bar.
 type EventLog struct {
-	log     *model.Log
-	win     fyne.Window
-	filter  model.Filter
-	rows    []model.Event
-	seen    uint64 // log sequence shown
-	dirty   bool
-	table   *widget.Table
-	feedSel *widget.Select
-	typeSel *widget.Select
-	search  *widget.Entry
-	pause   *widget.Button
-	status  *widget.Label
-	root    fyne.CanvasObject
+	log    *model.Log
+	win    fyne.Window
+	filter model.Filter
+	rows   []model.Event
+	seen   uint64 // log sequence shown
+	dirty  bool
+	table  *widget.Table
+	// tableObj is the table as it sits in the window (an enterTable), so keys typed while
+	// it has the focus reach its TypedKey.
+	tableObj fyne.CanvasObject
+	feedSel  *widget.Select
+	typeSel  *widget.Select
+	search   *widget.Entry
+	pause    *widget.Button
+	status   *widget.Label
+	root     fyne.CanvasObject
 	// detailLines is the open detail dialog's text, for tests.
 	detailLines *widget.List
 
@@ -66,15 +69,17 @@ type EventLog struct {
 // NewEventLog returns the event log panel; win hosts its dialogs.
 func NewEventLog(log *model.Log, win fyne.Window, initial model.Filter) *EventLog {
 	l := &EventLog{log: log, win: win, filter: initial, dirty: true}
-	l.table = widget.NewTableWithHeaders(
-		func() (int, int) { return len(l.rows), len(columns) },
-		func() fyne.CanvasObject {
-			lb := widget.NewLabel("")
-			lb.Truncation = fyne.TextTruncateEllipsis
-			return lb
-		},
-		l.updateCell)
-	l.table.ShowHeaderColumn = false
+	keyed := &enterTable{}
+	keyed.Length = func() (int, int) { return len(l.rows), len(columns) }
+	keyed.CreateCell = func() fyne.CanvasObject {
+		lb := widget.NewLabel("")
+		lb.Truncation = fyne.TextTruncateEllipsis
+		return lb
+	}
+	keyed.UpdateCell = l.updateCell
+	keyed.ShowHeaderRow = true
+	keyed.ExtendBaseWidget(keyed)
+	l.table, l.tableObj = &keyed.Table, keyed
 	l.table.CreateHeader = func() fyne.CanvasObject {
 		lb := widget.NewLabel("")
 		lb.TextStyle = fyne.TextStyle{Bold: true}
@@ -117,7 +122,7 @@ func NewEventLog(log *model.Log, win fyne.Window, initial model.Filter) *EventLo
 
 	filters := container.NewBorder(nil, nil,
 		container.NewHBox(l.feedSel, l.typeSel), container.NewHBox(l.pause, clearBtn, export), l.search)
-	l.root = container.NewBorder(container.NewVBox(filters, l.filterBar), l.status, nil, nil, newFitColumns(l.table))
+	l.root = container.NewBorder(container.NewVBox(filters, l.filterBar), l.status, nil, nil, newFitColumns(l.table, l.tableObj))
 	l.Refresh()
 	return l
 }
@@ -319,11 +324,12 @@ func controlCell(e model.Event, col int, text string) (string, widget.Importance
 type fitColumns struct {
 	widget.BaseWidget
 	table *widget.Table
+	obj   fyne.CanvasObject // the table as placed in the tree (it may extend widget.Table)
 	data  float32
 }
 
-func newFitColumns(t *widget.Table) *fitColumns {
-	f := &fitColumns{table: t}
+func newFitColumns(t *widget.Table, obj fyne.CanvasObject) *fitColumns {
+	f := &fitColumns{table: t, obj: obj}
 	f.ExtendBaseWidget(f) // before any Resize: a bare BaseWidget skips its layout
 	return f
 }
@@ -346,11 +352,11 @@ func (r *fitRenderer) Layout(size fyne.Size) {
 		r.f.data = w
 		r.f.table.SetColumnWidth(colData, w)
 	}
-	r.f.table.Resize(size)
+	r.f.obj.Resize(size)
 }
 func (r *fitRenderer) MinSize() fyne.Size           { return r.f.table.MinSize() }
 func (r *fitRenderer) Refresh()                     { r.f.table.Refresh() }
-func (r *fitRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.f.table} }
+func (r *fitRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.f.obj} }
 func (r *fitRenderer) Destroy()                     {}
 
 // KindImportance picks the colour of an event type: alerts red (orange below error),
@@ -462,4 +468,16 @@ func setOptions(s *widget.Select, opts []string) {
 		}
 	}
 	s.SetOptions(opts)
+}
+
+// enterTable is the event table with Enter (and keypad Enter) opening the focused row, as
+// Space does in Fyne's table: people expect Enter to open what the arrows moved to.
+type enterTable struct{ widget.Table }
+
+// TypedKey opens the focused row on Enter and hands every other key to the table.
+func (t *enterTable) TypedKey(e *fyne.KeyEvent) {
+	if e.Name == fyne.KeyReturn || e.Name == fyne.KeyEnter {
+		e = &fyne.KeyEvent{Name: fyne.KeySpace, Physical: e.Physical}
+	}
+	t.Table.TypedKey(e)
 }
