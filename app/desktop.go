@@ -52,7 +52,7 @@ type desktop struct {
 	rate    rateMeter
 	visible bool
 
-	tabs      *container.AppTabs
+	tabs      *sidebar
 	stockP    *ui.StockPanel
 	logP      *ui.EventLog
 	feedsP    *ui.FeedsPanel
@@ -178,14 +178,13 @@ func (d *desktop) buildWindow(s model.Settings) {
 
 	live := container.NewVSplit(d.stockP.Object(), d.logP.Object())
 	live.Offset = 0.3
-	d.tabs = container.NewAppTabs(
+	d.tabs = newSidebar(
 		container.NewTabItemWithIcon("Live", theme.HomeIcon(), live),
 		container.NewTabItemWithIcon("Feeds", theme.DownloadIcon(), container.NewPadded(d.feedsP.Object())),
 		container.NewTabItemWithIcon("Hub", theme.ComputerIcon(), container.NewPadded(d.hubP.Object())),
 		container.NewTabItemWithIcon("Broadcast", theme.MailSendIcon(), container.NewPadded(broadcast.Object())),
 		container.NewTabItemWithIcon("Settings", theme.SettingsIcon(), container.NewPadded(d.settingsP.Object())),
 	)
-	d.tabs.SetTabLocation(container.TabLocationLeading)
 	for _, t := range d.tabs.Items {
 		if t.Text == s.Tab {
 			d.tabs.Select(t)
@@ -207,7 +206,7 @@ func (d *desktop) buildWindow(s model.Settings) {
 	d.dndBtn.Importance = widget.LowImportance
 	d.showDND(s.DND)
 	bar := container.NewBorder(widget.NewSeparator(), nil, nil, d.dndBtn, d.status)
-	d.win.SetContent(container.NewBorder(nil, bar, nil, nil, d.tabs))
+	d.win.SetContent(container.NewBorder(nil, bar, nil, nil, d.tabs.Object()))
 	d.win.Resize(fyne.NewSize(s.Width, s.Height))
 	d.setupKeys() // keys.go
 	d.refreshAll()
