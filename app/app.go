@@ -128,9 +128,18 @@ func Run(args []string) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var uiDone atomic.Bool
+	// Fyne ends its loop, then runs whatever fyne.Do gets on the caller's goroutine while it
+	// finishes its lifecycle events, before ShowAndRun returns ("Error in Fyne call
+	// thread"). OnStopped is queued just before that, so it closes the gate much earlier
+	// than ShowAndRun's return; the gate is checked again where f would run.
+	a.Lifecycle().SetOnStopped(func() { uiDone.Store(true) })
 	onUI = func(f func()) {
 		if !uiDone.Load() {
-			fyne.Do(f)
+			fyne.Do(func() {
+				if !uiDone.Load() {
+					f()
+				}
+			})
 		}
 	}
 	notes := notify.NewBeeep("Herald", assets.Icon)
