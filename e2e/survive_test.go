@@ -72,7 +72,9 @@ func TestClientsSurviveDrainRestartStorm(t *testing.T) {
 	_ = a.Cmd.Wait()
 	time.Sleep(back + time.Second)
 	moved = backWithin(t, "after node A was killed (reconnect storm)", all(), t2, back)
-	if moved < nodeClients/2 {
+	// nginx spreads the clients over both nodes, so about half are on A: a third is
+	// enough to call it a storm (half was a coin toss that failed with 148 of 300).
+	if moved < nodeClients/3 {
 		t.Errorf("only %d clients were on the killed node; the storm tested little", moved)
 	}
 	a.Start(t)
