@@ -4,9 +4,7 @@ package autostart
 
 import (
 	"encoding/xml"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,43 +20,8 @@ func (e Entry) path() (string, error) {
 	return filepath.Join(home, "Library", "LaunchAgents", e.label()+".plist"), nil
 }
 
-// Enable writes ~/Library/LaunchAgents/dev.herald.herald.plist (RunAtLoad), which launchd
-// reads at the next login.
-func Enable(e Entry) error {
-	p, err := e.path()
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("start at login: %w", err)
-	}
-	if err := os.WriteFile(p, []byte(plist(e)), 0o644); err != nil {
-		return fmt.Errorf("start at login: %w", err)
-	}
-	return nil
-}
-
-// Disable removes the LaunchAgent; there being none is not an error.
-func Disable(e Entry) error {
-	p, err := e.path()
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("stop starting at login: %w", err)
-	}
-	return nil
-}
-
-// Enabled reports whether the LaunchAgent exists.
-func Enabled(e Entry) bool {
-	p, err := e.path()
-	if err != nil {
-		return false
-	}
-	_, err = os.Stat(p)
-	return err == nil
-}
+// text is the LaunchAgent (RunAtLoad), which launchd reads at the next login.
+func (e Entry) text() string { return plist(e) }
 
 func plist(e Entry) string {
 	esc := func(s string) string {

@@ -3,9 +3,7 @@
 package autostart
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,47 +26,8 @@ func (e Entry) path() (string, error) {
 	return filepath.Join(dir, strings.ToLower(e.Name)+".desktop"), nil
 }
 
-// Enable writes the entry's autostart file (herald.desktop).
-func Enable(e Entry) error {
-	p, err := e.path()
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("start at login: %w", err)
-	}
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, []byte(DesktopEntry(e)), 0o644); err != nil {
-		return fmt.Errorf("start at login: %w", err)
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("start at login: %w", err)
-	}
-	return nil
-}
-
-// Disable removes the entry's autostart file; there being none is not an error.
-func Disable(e Entry) error {
-	p, err := e.path()
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("stop starting at login: %w", err)
-	}
-	return nil
-}
-
-// Enabled reports whether the entry's autostart file exists.
-func Enabled(e Entry) bool {
-	p, err := e.path()
-	if err != nil {
-		return false
-	}
-	_, err = os.Stat(p)
-	return err == nil
-}
+// text is the autostart file's content.
+func (e Entry) text() string { return DesktopEntry(e) }
 
 // DesktopEntry is the autostart file's text (Desktop Entry Specification): Exec quotes
 // every argument, so a path with spaces survives.
