@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/heraldhq/herald/server/auth"
 	"github.com/heraldhq/herald/server/wire"
 )
 
@@ -128,9 +127,9 @@ func publish(o *publishFlags, data string) (string, error) {
 
 // localKey reads the hub key of this machine without making one.
 func localKey() (string, error) {
-	path, err := auth.DefaultKeyPath()
+	path, err := keyFilePath("")
 	if err != nil {
-		return "", fmt.Errorf("%w; pass --token", err)
+		return "", fmt.Errorf("%w; set HERALD_KEY_FILE or pass --token", err)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {

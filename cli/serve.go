@@ -36,17 +36,18 @@ Flags:
 
 // serveFlags is a parsed `herald serve` command line.
 type serveFlags struct {
-	addr, key, redis, logLevel, logFormat string
-	demo                                  bool
-	symbols                               string
-	stockEvery, tickEvery, noteEvery      time.Duration
-	metricsEvery, shutdownWait            time.Duration
-	cfg                                   server.Config
-	redisMaxLen                           int64
-	sec                                   securityFlags // serve_security.go
-	advertise                             bool
-	advertiseName                         string
-	hist                                  historyFlags // serve_history.go
+	addr, key, keyFile, redis        string
+	logLevel, logFormat              string
+	demo                             bool
+	symbols                          string
+	stockEvery, tickEvery, noteEvery time.Duration
+	metricsEvery, shutdownWait       time.Duration
+	cfg                              server.Config
+	redisMaxLen                      int64
+	sec                              securityFlags // serve_security.go
+	advertise                        bool
+	advertiseName                    string
+	hist                             historyFlags // serve_history.go
 }
 
 func (o *serveFlags) flagSet() *flag.FlagSet {
@@ -54,6 +55,7 @@ func (o *serveFlags) flagSet() *flag.FlagSet {
 	c, l := &o.cfg, &o.cfg.Limits
 	fs.StringVar(&o.addr, "addr", "0.0.0.0:7878", "`address` to listen on (127.0.0.1:7878 keeps the hub to this machine)")
 	fs.StringVar(&o.key, "key", "", "hub `key` for publishing (default: the key file in the user config folder, made on first run)")
+	fs.StringVar(&o.keyFile, "key-file", "", "`path` of the hub key file, made on first run (default herald/key in the user config folder); ignored with --key")
 	fs.StringVar(&o.redis, "redis", "", "share channels and history with other nodes through Redis Streams at `URL` (redis://HOST:6379/0)")
 	fs.Int64Var(&o.redisMaxLen, "redis-maxlen", 0, "approximate `events` the Redis stream keeps (default redisbroker's)")
 	fs.BoolVar(&o.demo, "demo", false, "publish demo data: stocks, time, notifications, metrics")
@@ -137,7 +139,7 @@ func serve(ctx context.Context, env *Env, o *serveFlags, log *slog.Logger) error
 	log = slog.New(hintHandler{log.Handler()}) // serve_hints.go
 	keyWhere := "from --key or HERALD_KEY"
 	if o.key == "" {
-		path, err := auth.DefaultKeyPath()
+		path, err := keyFilePath(o.keyFile)
 		if err != nil {
 			return flagHint(err)
 		}
@@ -206,7 +208,7 @@ func flagHint(err error) error {
 	case errors.Is(err, node.ErrShortKey):
 		return fmt.Errorf("%w (remove --key/HERALD_KEY to use the generated key)", err)
 	case errors.Is(err, auth.ErrNoConfigDir):
-		return fmt.Errorf("%w; pass --key or set HERALD_KEY", err)
+		return fmt.Errorf("%w; pass --key-file or --key (or set HERALD_KEY_FILE or HERALD_KEY)", err)
 	case errors.As(err, &ce):
 		msg := ce.Error()
 		for _, f := range configFlags {

@@ -42,7 +42,7 @@ func runToken(env *Env, args []string) int {
 	fs.Var(&publish, "publish", "channel `pattern` the token may publish to (repeatable or comma-separated, e.g. 'alerts.*')")
 	fs.Var(&subscribe, "subscribe", "channel `pattern` the token may subscribe to (repeatable or comma-separated, '*' for all)")
 	ttl := fs.Duration("ttl", 24*time.Hour, "how long the token is valid (0: until the hub key is rotated)")
-	key := fs.String("key", "", "hub key to sign with (default: $HERALD_KEY, else the key file in the user config folder)")
+	key := fs.String("key", "", "hub key to sign with (default: $HERALD_KEY, else the key file: $HERALD_KEY_FILE or herald/key in the user config folder)")
 	hubURL := fs.String("url", "", "hub URL for the invite link, e.g. http://192.168.1.20:7878 (default: a guess from this machine's LAN address)")
 	fs.Usage = func() {
 		fmt.Fprintf(env.Stderr, "Usage: herald token --publish PATTERN... --subscribe PATTERN... [--ttl 24h] [--key KEY] [--url URL]\n\n"+
@@ -95,8 +95,8 @@ func runToken(env *Env, args []string) int {
 	return 0
 }
 
-// hubKey returns the key to sign with: the flag, else $HERALD_KEY, else the key file (made on
-// first use, as `herald serve` does).
+// hubKey returns the key to sign with: the flag, else $HERALD_KEY, else the key file
+// ($HERALD_KEY_FILE or the user config folder; made on first use, as `herald serve` does).
 func hubKey(flagKey string) (string, error) {
 	if flagKey != "" {
 		return flagKey, nil
@@ -104,9 +104,9 @@ func hubKey(flagKey string) (string, error) {
 	if k := os.Getenv("HERALD_KEY"); k != "" {
 		return k, nil
 	}
-	path, err := auth.DefaultKeyPath()
+	path, err := keyFilePath("")
 	if err != nil {
-		return "", fmt.Errorf("%w; pass --key or set HERALD_KEY", err)
+		return "", fmt.Errorf("%w; pass --key or set HERALD_KEY (or HERALD_KEY_FILE)", err)
 	}
 	return auth.LoadOrCreateKey(path)
 }

@@ -11,6 +11,7 @@ pkgs=(
   redis-server nginx chromium                       # Redis broker, load balancer, dashboard tests
   ca-certificates git make
   iproute2 util-linux                               # private network namespaces (unshare -n, ip) for the mDNS tests
+  systemd                                           # systemd-analyze verify/security check packaging/systemd/herald.service
 )
 [ "${HERALD_SETUP_MINIMAL:-}" = 1 ] && pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev)
 
