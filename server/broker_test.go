@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"testing"
+
+	"github.com/heraldhq/herald/server/wire"
 )
 
 func TestParseID(t *testing.T) {
@@ -56,6 +58,9 @@ func TestMemoryBrokerOrderAndPending(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	b := NewMemoryBroker()
 	origin, _ := b.Last(ctx)
+	if origin.Seq != 0 || origin.Ms > wire.NowMs() {
+		t.Fatalf("origin %v: want <now>-0", origin)
+	}
 	// Published before Follow runs: must still reach the reader loop, in order.
 	if _, err := b.Publish(ctx, []Message{{Channel: "a", Data: "1"}, {Channel: "a", Data: "2"}}); err != nil {
 		t.Fatal(err)
@@ -69,16 +74,28 @@ func TestMemoryBrokerOrderAndPending(t *testing.T) {
 			}
 		})
 	}()
+	prev := origin
 	for i := 0; i < 2; i++ {
-		<-got
+		e := <-got
+		if !prev.Less(e.ID) {
+			t.Fatalf("event %d has id %v, not after %v", i+1, e.ID, prev)
+		}
+		prev = e.ID
 	}
+	before := wire.NowMs()
 	evs, err := b.Publish(ctx, []Message{{Channel: "a", Data: "3"}})
+	after := wire.NowMs()
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := <-got
-	if e.Data != "3" || e.ID != evs[0].ID || e.ID.Seq != 3 || e.ID.Ms != origin.Ms {
-		t.Fatalf("third event = %+v, receipt %v", e, evs[0].ID)
+	// "<ms at publish>-<seq>": the publish's millisecond (or the previous id's, when it
+	// was the same one), counting from 1 within it.
+	if e.Data != "3" || e.ID != evs[0].ID || !prev.Less(e.ID) || e.ID.Ms < min(before, prev.Ms) || e.ID.Ms > max(after, prev.Ms) {
+		t.Fatalf("third event = %+v, receipt %v (previous %v, published between %d and %d)", e, evs[0].ID, prev, before, after)
+	}
+	if e.ID.Ms != prev.Ms && e.ID.Seq != 1 {
+		t.Errorf("the first event of millisecond %d has seq %d, want 1", e.ID.Ms, e.ID.Seq)
 	}
 	if _, gap, _ := b.Since(ctx, e.ID, 10); gap {
 		t.Error("Since(newest) reported a gap")

@@ -3,7 +3,8 @@ package server
 import (
 	"context"
 	"sync"
-	"time"
+
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // MemoryBroker is the single-node Broker: it assigns ids and hands each event straight to
@@ -17,9 +18,11 @@ type MemoryBroker struct {
 	pending []Event       // published before Follow started; handed over by Follow
 }
 
-// NewMemoryBroker returns a broker whose ids start at "<now in ms>-1".
+// NewMemoryBroker returns a broker whose origin is "<now in ms>-0". Each event's id is
+// "<ms at its publish>-<seq>" (see wire.ID.Next), so a new run's ids are newer than an
+// earlier run's.
 func NewMemoryBroker() *MemoryBroker {
-	o := ID{Ms: uint64(time.Now().UnixMilli())}
+	o := ID{Ms: wire.NowMs()}
 	return &MemoryBroker{origin: o, last: o}
 }
 
@@ -30,10 +33,11 @@ func (b *MemoryBroker) Publish(ctx context.Context, msgs []Message) ([]Event, er
 		return nil, err
 	}
 	evs := make([]Event, len(msgs))
+	now := wire.NowMs() // read outside the lock: Next keeps ids increasing whatever it says
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for i, m := range msgs {
-		b.last.Seq++
+		b.last = b.last.Next(now)
 		evs[i] = Event{ID: b.last, Message: m}
 	}
 	if b.deliver != nil {

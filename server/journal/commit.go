@@ -7,6 +7,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/heraldhq/herald/server"
+	"github.com/heraldhq/herald/server/wire"
 )
 
 // request is one Publish waiting for the writer: its messages in, its events or error out.
@@ -90,11 +91,9 @@ func (j *Journal) commit(batch []*request, n int) {
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		all, added, dropped = all[:0], nil, nil
 		id, cnt, byt, bs := last, count, bytes, base
-		if id.Ms < j.epoch {
-			// The first id of this run: "<start ms>-1", as memory mode numbers them, so it
-			// is newer than the ids of any memory-mode run since the last one stored here.
-			id = server.ID{Ms: j.epoch}
-		}
+		// Ids are "<ms of this commit>-<seq>" (wire.ID.Next): newer than the last stored,
+		// and, with a clock that moved on, than the ids of any memory-mode run since.
+		now := wire.NowMs()
 		evs := tx.Bucket(bucketEvents)
 		for _, r := range batch {
 			r.evs = make([]server.Event, len(r.msgs))
@@ -110,7 +109,7 @@ func (j *Journal) commit(batch []*request, n int) {
 						continue
 					}
 				}
-				id.Seq++
+				id = id.Next(now)
 				k := idKey(id)
 				buf = encode(buf[:0], m)
 				// bbolt keeps the slices until the commit: give it its own copy.

@@ -1,8 +1,9 @@
 // Package journal is Herald's durable single-node broker: every published event is written
 // to an on-disk log (a bbolt file, by default in the user's config folder) before its
 // publish is answered, so the hub's history survives a quit, a restart of the hub with new
-// settings, a reboot and a kill -9. Each run's ids are newer than every id stored before
-// ("<start ms>-1", "-2", ...), and a client resuming after a restart is replayed from the
+// settings, a reboot and a kill -9. Ids are "<ms at publish>-<seq>" like the memory
+// broker's (see wire.ID): each is newer than every id stored before, also after a clock
+// set back, and a client resuming after a restart is replayed from the
 // file without a gap. Idempotency keys of stored events are honoured across restarts.
 //
 // Publishes are group-committed: one writer goroutine takes every publish waiting at that
@@ -72,9 +73,6 @@ type Journal struct {
 	closeMu sync.RWMutex  // Publish holds it shared while queueing; Close exclusively
 	closed  bool
 	written chan struct{} // closed when the writer loop has ended
-	// epoch is this run's start time in ms: the first id it stores is "<epoch>-1" unless
-	// the newest stored id is not older (a clock set back), then ids go on after it.
-	epoch uint64
 	// keys maps the idempotency keys of stored events to their ids (load, then the writer
 	// goroutine only), so a publish retried after a restart is not stored twice.
 	keys map[string]server.ID
@@ -133,8 +131,7 @@ func Open(opts Options) (*Journal, error) {
 	if err != nil {
 		return nil, openError(opts.Path, err)
 	}
-	j := &Journal{opts: opts, db: db, log: opts.Logger, reqs: make(chan *request, 1024), written: make(chan struct{}), keys: map[string]server.ID{},
-		epoch: uint64(time.Now().UnixMilli())}
+	j := &Journal{opts: opts, db: db, log: opts.Logger, reqs: make(chan *request, 1024), written: make(chan struct{}), keys: map[string]server.ID{}}
 	if err := j.load(); err != nil {
 		db.Close()
 		return nil, err

@@ -5,17 +5,40 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
-// ID is an event id as the hub and its brokers assign it: "<ms>-<seq>", the form of a Redis
-// Streams id. Ids compare by Ms, then Seq. The memory broker uses the hub's start time as
-// Ms for every event and counts Seq from 1, so ids from an earlier run of a hub are older
-// than anything the new run keeps and a replay after them reports a gap instead of
-// silently skipping events.
+// ID is an event id as the hub and its brokers assign it: "<ms>-<seq>", the form and the
+// rule of a Redis Streams id. Ms is the time the hub stored the event (Unix milliseconds),
+// Seq counts the events stored within that millisecond from 1 ("<ms>-0" is never given
+// out: it is the point just before every event of that millisecond). Ids compare by Ms,
+// then Seq, and each id a hub gives out is newer than every one before (see Next), also
+// across restarts: ids from an earlier run are older than anything a new run stores, so a
+// replay after them reports a gap instead of silently skipping events. Should the clock
+// be set back, Ms stays at the newest stored Ms and Seq goes on counting.
 type ID struct {
 	Ms  uint64
 	Seq uint64
 }
+
+// Next returns the id of an event stored at nowMs (Unix milliseconds) right after the
+// event id: "<nowMs>-1" when nowMs is later than id.Ms, else "<id.Ms>-<id.Seq+1>" (the
+// same millisecond, or a clock that went back). It is always newer than id.
+func (id ID) Next(nowMs uint64) ID {
+	if nowMs > id.Ms {
+		return ID{Ms: nowMs, Seq: 1}
+	}
+	return ID{Ms: id.Ms, Seq: id.Seq + 1}
+}
+
+// Time returns the time the hub stored the event, to the millisecond: the Ms part of the
+// id. It is the time of the hub's clock then (or, after the clock was set back, the time of
+// the newest event stored before, see ID). For an id of the Redis broker it is Redis'
+// clock at XADD.
+func (id ID) Time() time.Time { return time.UnixMilli(int64(id.Ms)) }
+
+// NowMs returns the current time in Unix milliseconds, the clock Next is given.
+func NowMs() uint64 { return uint64(time.Now().UnixMilli()) }
 
 // String formats the id as sent in the SSE "id:" field, e.g. "1700000000000-42".
 func (id ID) String() string {
