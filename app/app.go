@@ -40,6 +40,7 @@ type options struct {
 	key       string // hub key (default: the one in the config folder)
 	discovery bool   // announce the shared hub on the LAN and list the hubs found there
 	dir       string // the app's own folder (settings, lock); "" for $XDG_CONFIG_HOME/herald
+	hidden    bool   // start in the tray, the window hidden (the start-at-login entry asks for it)
 }
 
 func parseOptions(args []string, stderr io.Writer) (options, error) {
@@ -53,6 +54,7 @@ func parseOptions(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.tab, "tab", os.Getenv("HERALD_TAB"), "tab to open: Live, Feeds, Hub, Broadcast or Settings (env HERALD_TAB)")
 	fs.StringVar(&o.key, "key", os.Getenv("HERALD_KEY"), "hub key (env HERALD_KEY; default: made once and kept in the config folder)")
 	fs.BoolVar(&o.discovery, "discovery", os.Getenv("HERALD_DISCOVERY") != "false", "announce the hub on the LAN while shared and list the hubs found there (mDNS); false turns both off (env HERALD_DISCOVERY=false)")
+	fs.BoolVar(&o.hidden, "hidden", os.Getenv("HERALD_HIDDEN") == "true", "start in the tray with the window hidden, as the start-at-login entry does when Settings say so; without a tray host the window shows anyway (env HERALD_HIDDEN=true)")
 	if len(args) > 0 && args[0] == "gui" {
 		args = args[1:]
 	}
@@ -163,7 +165,7 @@ func Run(args []string) int {
 		case <-ctx.Done():
 		}
 	}()
-	d.win.ShowAndRun()
+	d.run(opts.hidden) // hidden.go
 	// The UI loop is over: from now on fyne.Do would run the batcher's and the tick's
 	// refreshes on their own goroutines, so they are dropped.
 	uiDone.Store(true)

@@ -170,7 +170,7 @@ func (d *desktop) buildWindow(s model.Settings) {
 	}
 	pub := &backend.Publisher{Own: d.hub.Server}
 	broadcast := ui.NewBroadcastPanel(pub)
-	d.settingsP = ui.NewSettingsPanel(ui.NotifySettings{Rules: s.Rules, PriceAlerts: s.PriceAlerts, DND: s.DND, Theme: s.Theme, DemoNotify: s.DemoNotify})
+	d.settingsP = ui.NewSettingsPanel(ui.NotifySettings{Rules: s.Rules, PriceAlerts: s.PriceAlerts, DND: s.DND, Theme: s.Theme, DemoNotify: s.DemoNotify, StartHidden: s.StartHidden})
 	d.settingsP.OnChange = d.settingsChanged
 	d.settingsP.OnTest = func() {
 		d.notify.Notify(model.Notification{Title: "Herald", Body: "Notifications work. You will see alerts like this one."})
@@ -230,6 +230,9 @@ func (d *desktop) settingsChanged(n ui.NotifySettings) {
 		for _, t := range d.tabs.Items {
 			d.staleTabs[t] = t != d.tabs.Selected()
 		}
+	}
+	if n.StartHidden != d.prefs.get().StartHidden {
+		d.setStartHidden(n.StartHidden) // login.go: the start-at-login entry follows
 	}
 	d.prefs.update(func(s *model.Settings) {
 		if s.DND != n.DND {

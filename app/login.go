@@ -5,13 +5,19 @@ import (
 	"github.com/heraldhq/herald/app/model"
 )
 
-// loginEntry is what starts at login: this program, opening the desktop app.
-var loginEntry = func() (autostart.Entry, error) { return autostart.Self("Herald") }
+// loginEntry is what starts at login: this program, opening the desktop app; hidden (the
+// "Start hidden" setting) adds --hidden, so it opens in the tray.
+var loginEntry = func(hidden bool) (autostart.Entry, error) {
+	if hidden {
+		return autostart.Self("Herald", "--hidden")
+	}
+	return autostart.Self("Herald")
+}
 
 // setStartAtLogin writes or removes the OS's start-at-login entry and keeps the choice; on
 // failure the setting stays as it was and the error says why.
 func (d *desktop) setStartAtLogin(on bool) error {
-	e, err := loginEntry()
+	e, err := loginEntry(d.prefs.get().StartHidden)
 	if err == nil {
 		if on {
 			err = autostart.Enable(e)
@@ -28,8 +34,17 @@ func (d *desktop) setStartAtLogin(on bool) error {
 	return nil
 }
 
+// setStartHidden keeps the "Start hidden" choice and writes the start-at-login entry again
+// when there is one, so its command says --hidden or not.
+func (d *desktop) setStartHidden(on bool) {
+	d.prefs.update(func(s *model.Settings) { s.StartHidden = on })
+	if d.startsAtLogin() {
+		d.setStartAtLogin(true)
+	}
+}
+
 // startsAtLogin reports whether the OS has the entry (the truth, whatever the settings say).
 func (d *desktop) startsAtLogin() bool {
-	e, err := loginEntry()
+	e, err := loginEntry(false)
 	return err == nil && autostart.Enabled(e)
 }

@@ -30,15 +30,18 @@ type Settings struct {
 	DNDUntil       time.Time `json:"dndUntil,omitzero"`
 	DNDLetCritical bool      `json:"dndLetCritical,omitempty"`
 	// StartAtLogin starts the app when the user logs in (app/autostart).
-	StartAtLogin bool        `json:"startAtLogin,omitempty"`
-	Hub          HubSettings `json:"hub"`
-	Width        float32     `json:"width"`
-	Height       float32     `json:"height"`
-	Tab          string      `json:"tab"`
-	HintShown    bool        `json:"trayHintShown"`
-	LogFilter    Filter      `json:"logFilter"`
-	Theme        string      `json:"theme"` // "", "light" or "dark"
-	Cards        Cards       `json:"cards"` // the stock panel's pinned and removed cards
+	StartAtLogin bool `json:"startAtLogin,omitempty"`
+	// StartHidden makes the start-at-login entry open the app in the tray, the window
+	// hidden (its command gets --hidden).
+	StartHidden bool        `json:"startHidden,omitempty"`
+	Hub         HubSettings `json:"hub"`
+	Width       float32     `json:"width"`
+	Height      float32     `json:"height"`
+	Tab         string      `json:"tab"`
+	HintShown   bool        `json:"trayHintShown"`
+	LogFilter   Filter      `json:"logFilter"`
+	Theme       string      `json:"theme"` // "", "light" or "dark"
+	Cards       Cards       `json:"cards"` // the stock panel's pinned and removed cards
 	// DemoNotify lets the demo's simulated notifications reach the desktop (off by default:
 	// a first run must not raise fake alarms).
 	DemoNotify bool `json:"demoNotifications,omitempty"`

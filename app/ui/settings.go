@@ -22,6 +22,7 @@ type NotifySettings struct {
 	DND         bool
 	Theme       string // "", "light" or "dark"
 	DemoNotify  bool   // the demo's simulated notifications reach the desktop too
+	StartHidden bool   // started at login, the app opens in the tray (the window hidden)
 }
 
 var themeNames = []string{"Follow the system", "Light", "Dark"}
@@ -33,6 +34,7 @@ type SettingsPanel struct {
 
 	// The controls, exposed for tests.
 	DND, DemoNotify   *widget.Check
+	StartHidden       *widget.Check
 	Theme             *widget.Select
 	RuleFeed          *widget.Select // "any feed" or one of the feeds (SetFeeds)
 	RuleEvent         *widget.Entry
@@ -64,6 +66,13 @@ func NewSettingsPanel(s NotifySettings) *SettingsPanel {
 		}
 	})
 	p.DemoNotify.SetChecked(s.DemoNotify)
+	p.StartHidden = widget.NewCheck("Start hidden (in the tray) when started at login", func(on bool) {
+		if on != p.s.StartHidden {
+			p.s.StartHidden = on
+			p.changed()
+		}
+	})
+	p.StartHidden.SetChecked(s.StartHidden)
 	p.Theme = widget.NewSelect(themeNames, func(n string) {
 		v := map[string]string{"Light": "light", "Dark": "dark"}[n]
 		if v != p.s.Theme {
@@ -97,7 +106,7 @@ func NewSettingsPanel(s NotifySettings) *SettingsPanel {
 	p.TestResult = widget.NewLabel("")
 	p.TestResult.Importance = widget.LowImportance
 	p.TestResult.Wrapping = fyne.TextWrapWord
-	general := widget.NewCard("General", "", container.NewVBox(p.DND, p.DemoNotify,
+	general := widget.NewCard("General", "", container.NewVBox(p.DND, p.DemoNotify, p.StartHidden,
 		container.NewBorder(nil, nil, widget.NewLabel("Appearance"), nil, p.Theme),
 		container.NewBorder(nil, nil, p.TestButton, nil, p.TestResult)))
 	rules := widget.NewCard("Notify me about", "Events of these types raise a native notification; a burst becomes one with a count",
