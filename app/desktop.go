@@ -124,9 +124,10 @@ func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slo
 	d.buildWindow(s)
 	showLAN()
 	d.setupTray()
-	d.wg.Add(2)
+	d.wg.Add(3)
 	go func() { defer d.wg.Done(); d.batch.Run(ctx, batchInterval, d.deliver) }()
 	go func() { defer d.wg.Done(); d.tick(ctx) }()
+	go func() { defer d.wg.Done(); d.watchFeeds(ctx, newFeedWatch()) }() // feedwatch.go
 	return d
 }
 

@@ -33,6 +33,8 @@ func (d *desktop) openNotification(n model.Notification) {
 	if n.Source != nil {
 		d.tabs.SelectIndex(0)
 		d.logP.ShowEvent(*n.Source)
+	} else if n.Tab != "" {
+		d.openTab(n.Tab) // feedwatch.go
 	} else {
 		d.showHistory()
 	}

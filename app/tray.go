@@ -23,6 +23,7 @@ type trayMenu struct {
 	history    *fyne.MenuItem // "Notifications (N unread)…" (inbox.go)
 	pauseFor   *fyne.MenuItem // timed do not disturb (quiet.go)
 	login      *fyne.MenuItem // start at login (login.go)
+	down       *fyne.MenuItem // "⚠ 1 feed down: teammate", while one is (feedwatch.go)
 	unread     int
 	desk       fynedesktop.App
 	registered bool

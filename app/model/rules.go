@@ -68,6 +68,9 @@ type Notification struct {
 	// a click on the notification can open it.
 	Source *Event
 	ID     uint64 // its place in the notification history (Inbox.Add), 0 before
+	// Tab, when set, is the panel a click on the notification opens (a feed that went down
+	// opens Feeds).
+	Tab string
 }
 
 // DefaultCoalesceWindow is how long after a notification further ones are held and then
