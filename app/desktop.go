@@ -64,6 +64,7 @@ type desktop struct {
 	stopLAN   func()                      // ends browsing the LAN (lan.go); nil when discovery is off
 	quitAsk   *dialog.ConfirmDialog       // open while asking whether to quit (no tray host)
 	staleTabs map[*container.TabItem]bool // drawn in an earlier theme while hidden
+	last      *lastState                  // the cards and log rows kept across a restart (laststate.go)
 
 	wg sync.WaitGroup
 }
@@ -98,6 +99,7 @@ func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slo
 	d.win = a.NewWindow("Herald")
 	d.win.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 
+	d.restoreState(o.dir) // laststate.go: before any feed or the demo quotes
 	d.feeds = backend.NewFeeds(ctx, backend.FeedsOptions{
 		Sink:    func(e model.Event) { d.batch.Add(e) },
 		Changed: func() {}, // the one-second tick refreshes the feed states
@@ -124,10 +126,11 @@ func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slo
 	d.buildWindow(s)
 	showLAN()
 	d.setupTray()
-	d.wg.Add(3)
+	d.wg.Add(4)
 	go func() { defer d.wg.Done(); d.batch.Run(ctx, batchInterval, d.deliver) }()
 	go func() { defer d.wg.Done(); d.tick(ctx) }()
 	go func() { defer d.wg.Done(); d.watchFeeds(ctx, newFeedWatch()) }() // feedwatch.go
+	go func() { defer d.wg.Done(); d.keepState(ctx) }()                  // laststate.go
 	return d
 }
 
@@ -396,6 +399,7 @@ func (d *desktop) shutdown() {
 	}
 	d.feeds.Stop()
 	d.hub.Stop()
+	d.saveState() // laststate.go
 	d.savePositions()
 	d.prefs.flush()
 }

@@ -117,6 +117,9 @@ type Stock struct {
 	Feed    string // the feed the quotes come from
 	Updated time.Time
 	History []float64 // oldest first, at most HistoryLen prices
+	// Stale marks a card kept from the app's last run (Stocks.Restore): its quote is the
+	// last one seen then, until a fresh one arrives.
+	Stale bool
 }
 
 // Up reports whether the symbol is at or above its reference price.
@@ -168,11 +171,35 @@ func (s *Stocks) Apply(feed string, q Quote, at time.Time) {
 	}
 	st.Quote = q
 	st.Updated = at
+	st.Stale = false
 	if len(st.History) == HistoryLen {
 		copy(st.History, st.History[1:])
 		st.History = st.History[:HistoryLen-1]
 	}
 	st.History = append(st.History, q.Price)
+	s.version++
+}
+
+// Restore puts back cards kept from the app's last run, marked Stale, where no quote has
+// arrived yet in this run; a fresh quote clears the mark (its change derives from the
+// restored history when the feed sends none).
+func (s *Stocks) Restore(cards []Stock) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range cards {
+		c.Symbol = strings.ToUpper(strings.TrimSpace(c.Symbol))
+		key := StockKey(c.Feed, c.Symbol)
+		if c.Symbol == "" || s.by[key] != nil {
+			continue
+		}
+		if len(c.History) > HistoryLen {
+			c.History = c.History[len(c.History)-HistoryLen:]
+		}
+		h := make([]float64, len(c.History), HistoryLen)
+		copy(h, c.History)
+		c.History, c.Stale = h, true
+		s.by[key] = &c
+	}
 	s.version++
 }
 

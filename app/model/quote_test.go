@@ -109,3 +109,25 @@ func TestStocksPerFeed(t *testing.T) {
 		t.Errorf("prices %v and %v, want 109 and 209", snap[0].Price, snap[1].Price)
 	}
 }
+
+// Cards restored from the last run are stale until their feed quotes them again; a card
+// this run already has is not replaced by an old one.
+func TestStocksRestore(t *testing.T) {
+	s := NewStocks()
+	s.Apply("hub", Quote{Symbol: "MSFT", Price: 400}, time.Now())
+	s.Restore([]Stock{
+		{Feed: "hub", Quote: Quote{Symbol: "aapl", Price: 190, Change: 1.5, ChangePercent: 0.8}, History: []float64{188, 190}},
+		{Feed: "hub", Quote: Quote{Symbol: "MSFT", Price: 1}},
+	})
+	snap := s.Snapshot()
+	if len(snap) != 2 || snap[0].Symbol != "AAPL" || !snap[0].Stale || snap[0].Price != 190 || len(snap[0].History) != 2 {
+		t.Fatalf("restored: %+v", snap)
+	}
+	if snap[1].Price != 400 || snap[1].Stale {
+		t.Errorf("this run's MSFT was replaced by the old one: %+v", snap[1])
+	}
+	s.Apply("hub", Quote{Symbol: "AAPL", Price: 191}, time.Now())
+	if a := s.Snapshot()[0]; a.Stale || a.Price != 191 || len(a.History) != 3 {
+		t.Errorf("after a fresh quote: %+v, want it fresh with the old history", a)
+	}
+}

@@ -38,16 +38,27 @@ func Load(path string) (s model.Settings, found bool, err error) {
 
 // Save writes s to path atomically (temp file, fsync, rename, fsync of the folder).
 func Save(path string, s model.Settings) error {
+	if err := WriteAtomic(path, []byte(s.Encode())); err != nil {
+		return fmt.Errorf("saving the settings: %w", err)
+	}
+	return nil
+}
+
+// WriteAtomic writes data to path so that a reader, or a crash mid-write, finds the old
+// file or the new one, never part of one: a temporary file (mode 0600) in the same folder,
+// synced, renamed over path, then the folder synced so the rename itself is durable. The
+// app's other small files (its last state, app/statefile) are written the same way.
+func WriteAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create %s for the settings: %v", dir, err)
+		return fmt.Errorf("cannot create %s: %v", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+Name+".*.tmp")
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("cannot write the settings in %s: %v", dir, err)
+		return fmt.Errorf("cannot write in %s: %v", dir, err)
 	}
 	defer os.Remove(tmp.Name()) // after a successful rename there is nothing left to remove
-	_, err = tmp.WriteString(s.Encode())
+	_, err = tmp.Write(data)
 	if err == nil {
 		err = tmp.Sync()
 	}
@@ -58,9 +69,9 @@ func Save(path string, s model.Settings) error {
 		err = os.Rename(tmp.Name(), path)
 	}
 	if err != nil {
-		return fmt.Errorf("saving the settings to %s: %v", path, err)
+		return fmt.Errorf("writing %s: %v", path, err)
 	}
-	if d, err := os.Open(dir); err == nil { // make the rename itself durable
+	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync()
 		d.Close()
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -316,10 +317,26 @@ func (c *stockCard) update(s model.Stock) {
 		c.price.Text, c.change.Text, c.percent.Text = "–", "no quote yet", ""
 		col = theme.Color(theme.ColorNamePlaceHolder)
 	}
+	if s.Stale { // kept from the last run: grey, and as of when, until a fresh quote
+		col = theme.Color(theme.ColorNamePlaceHolder)
+		c.price.Color = col
+		c.source.Text, c.source.TextStyle.Italic = cutRunes(c.feed, 9)+" · "+StaleSince(s.Updated, time.Now()), true
+	}
 	c.change.Color, c.percent.Color = col, col
 	c.bg.Refresh()
 	c.texts.Refresh() // lays out again (the percent's width changes) and redraws the texts
 	c.spark.Set(s.History, col)
+}
+
+// StaleSince says when a kept quote is from: "as of 14:03" today, "as of 6 Dec" before.
+func StaleSince(t, now time.Time) string {
+	if t.IsZero() {
+		return "last run"
+	}
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return "as of " + t.Format("15:04")
+	}
+	return "as of " + t.Format("2 Jan")
 }
 
 // cutRunes shortens s to at most n runes, ending in "…" when cut.
