@@ -1,8 +1,10 @@
 package refuse
 
 import (
+	"bytes"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -34,9 +36,46 @@ func Linger(w http.ResponseWriter, r *http.Request, body io.Reader, started bool
 		answer(w) // not a net/http HTTP/1 writer: nothing to drain under
 		return
 	}
+	// The whole answer goes out before the drain, with its length: a flushed answer
+	// without one is chunked, and its last chunk would wait for the handler to return,
+	// after the drain, so a client with a timeout shorter than LingerTime would read the
+	// status and time out on the body.
+	var ans answerBuffer
+	ans.h = w.Header()
+	answer(&ans)
 	w.Header().Set("Connection", "close")
-	answer(w)
+	w.Header().Set("Content-Length", strconv.Itoa(ans.body.Len()))
+	w.WriteHeader(ans.status())
+	_, _ = w.Write(ans.body.Bytes())
 	_ = rc.Flush()
 	_ = rc.SetReadDeadline(time.Now().Add(LingerTime))
 	_, _ = io.CopyN(io.Discard, body, LingerBytes)
+}
+
+// answerBuffer is the ResponseWriter an answer is written to before it is sent whole: the
+// headers are the real writer's, the status and body are kept.
+type answerBuffer struct {
+	h    http.Header
+	code int
+	body bytes.Buffer
+}
+
+func (a *answerBuffer) Header() http.Header { return a.h }
+
+func (a *answerBuffer) WriteHeader(code int) {
+	if a.code == 0 {
+		a.code = code
+	}
+}
+
+func (a *answerBuffer) Write(p []byte) (int, error) {
+	a.WriteHeader(http.StatusOK)
+	return a.body.Write(p)
+}
+
+func (a *answerBuffer) status() int {
+	if a.code == 0 {
+		return http.StatusOK
+	}
+	return a.code
 }
