@@ -25,6 +25,7 @@ type Hub struct {
 	log     *slog.Logger
 	started time.Time
 	metrics *metrics
+	lim     atomic.Pointer[Limits] // cfg.Limits, changed by SetLimits (limits_live.go)
 
 	pubGate   sync.RWMutex  // publishes hold it shared; Shutdown takes it to wait for them
 	keys      keyTable      // the idempotency contract (idempotency.go)
@@ -52,6 +53,7 @@ func New(cfg Config) (*Hub, error) {
 		return nil, err
 	}
 	h := &Hub{cfg: cfg, broker: cfg.Broker, auth: cfg.Auth, log: cfg.Logger, started: time.Now()}
+	h.lim.Store(&cfg.Limits)
 	if h.broker == nil {
 		h.broker = NewMemoryBroker()
 	}
@@ -132,7 +134,7 @@ func (h *Hub) Publish(ctx context.Context, msgs ...Message) ([]Receipt, error) {
 		return nil, errorf(http.StatusBadRequest, "nothing to publish")
 	}
 	for i := range msgs {
-		if err := checkMessage(&msgs[i], h.cfg.Limits); err != nil {
+		if err := checkMessage(&msgs[i], h.limits()); err != nil {
 			return nil, where(len(msgs) > 1, i, err)
 		}
 	}

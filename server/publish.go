@@ -16,7 +16,7 @@ func (h *Hub) servePublish(w http.ResponseWriter, r *http.Request) {
 	if !allowMethods(w, r, http.MethodPost) {
 		return
 	}
-	lim := h.cfg.Limits
+	lim := h.limits()
 	// A body over the limit is answered 413 and then drained (bounded), so a client that
 	// sends its whole body before reading gets the 413 instead of a reset.
 	if r.ContentLength > lim.MaxBodyBytes {

@@ -70,7 +70,7 @@ func (h *Hub) Stats() Stats {
 	conns, chans := h.fan.Counts()
 	events, bytes := h.fan.History()
 	_, _, last := h.fan.Bounds()
-	l := h.cfg.Limits
+	l := h.limits()
 	s := Stats{
 		Connections: conns, Channels: h.chans.merge(chans),
 		Published: h.stats.published.Load(), Delivered: h.fan.Stats.Delivered.Load(),

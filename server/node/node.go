@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -92,15 +93,19 @@ func (e *ListenError) Is(target error) bool {
 
 // Node is one running hub with its HTTP server and demo.
 type Node struct {
-	hub   *server.Hub
-	guard *guard.Guard
-	srv   *http.Server
-	addr  *net.TCPAddr
-	tls   bool
-	log   *slog.Logger
-	wait  time.Duration
+	hub  *server.Hub
+	srv  *http.Server
+	addr *net.TCPAddr
+	tls  bool
+	log  *slog.Logger
+	wait time.Duration
 
 	adv *discovery.Advertiser // nil when not advertising
+
+	auth     *switchAuth                 // the access rules in force (reload.go)
+	guarded  guarded                     // the guard in force in front of the hub
+	guardNow atomic.Pointer[guard.Guard] // the same guard, for Guard()
+	reloadMu sync.Mutex                  // one Reload at a time
 
 	stopDemo context.CancelFunc
 	demoDone chan struct{}
@@ -129,17 +134,23 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if err := cfg.Access.Validate(); err != nil {
 		return nil, err
 	}
-	pol := auth.NewPolicy(cfg.Key, cfg.Access)
-	gcfg := cfg.Guard
-	gcfg.IsPublic = pol.IsPublic
-	// Only genuine tokens get their own rate-limit bucket, so made-up ones cannot crowd
-	// them out.
-	key := cfg.Key
-	gcfg.ValidToken = func(tok string) bool { _, err := auth.Verify(key, tok); return err == nil }
-	g := guard.New(gcfg)
+	// The access rules and the guard are behind switches, so Reload can change them
+	// without a new hub (reload.go).
+	n := &Node{
+		log: log, tls: cfg.TLS != nil, wait: cfg.ShutdownTimeout,
+		served: make(chan struct{}), done: make(chan struct{}), auth: &switchAuth{},
+	}
+	n.auth.set(cfg.Key, cfg.Access)
+	g := guard.New(n.guardConfig(cfg.Guard))
+	n.guardNow.Store(g)
 
 	hcfg := cfg.Hub
-	hcfg.Key, hcfg.Auth, hcfg.Middleware, hcfg.Logger = cfg.Key, pol, g.Middleware, log
+	hcfg.Key, hcfg.Auth, hcfg.Logger = cfg.Key, n.auth, log
+	hcfg.Middleware = func(next http.Handler) http.Handler {
+		n.guarded.inner = next
+		n.guarded.set(g)
+		return &n.guarded
+	}
 	if hcfg.Broker == nil && cfg.Redis.URL != "" {
 		ropts := cfg.Redis
 		if ropts.Logger == nil {
@@ -185,11 +196,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		closeBroker()
 		return nil, err
 	}
-	n := &Node{
-		hub: hub, guard: g, addr: ln.Addr().(*net.TCPAddr), tls: cfg.TLS != nil, log: log,
-		wait: cfg.ShutdownTimeout, served: make(chan struct{}), done: make(chan struct{}),
-		srv: server.NewHTTPServer(cfg.Addr, hub),
-	}
+	n.hub, n.addr, n.srv = hub, ln.Addr().(*net.TCPAddr), server.NewHTTPServer(cfg.Addr, hub)
 	if cfg.TLS != nil {
 		ln = tls.NewListener(ln, cfg.TLS)
 	}
@@ -358,8 +365,8 @@ func (n *Node) Err() error {
 // Hub returns the node's hub (for in-process publishing and stats).
 func (n *Node) Hub() *server.Hub { return n.hub }
 
-// Guard returns the guard in front of the hub.
-func (n *Node) Guard() *guard.Guard { return n.guard }
+// Guard returns the guard in front of the hub (a new one after each Reload).
+func (n *Node) Guard() *guard.Guard { return n.guardNow.Load() }
 
 // Addr returns the address the node listens on.
 func (n *Node) Addr() *net.TCPAddr { return n.addr }

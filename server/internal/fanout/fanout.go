@@ -55,10 +55,12 @@ type Counters struct {
 
 // Fanout is one hub's ring and streams.
 type Fanout struct {
-	cfg  Config
-	log  *slog.Logger
-	ring *ring
-	subs registry
+	cfg Config
+	// maxSubs and maxPerIP are Config's MaxSubscribers and MaxPerIP, changed by SetCaps.
+	maxSubs, maxPerIP atomic.Int64
+	log               *slog.Logger
+	ring              *ring
+	subs              registry
 
 	keepAlive signal        // fired every KeepAlive
 	reap      signal        // fired every departureEvery, and at shutdown: lingering writers exit
@@ -73,6 +75,7 @@ type Fanout struct {
 // New returns an empty fan-out after cfg.Start. Run its loops with Run.
 func New(cfg Config) *Fanout {
 	f := &Fanout{cfg: cfg, log: cfg.Logger, ring: newRing(cfg.History, cfg.HistoryBytes, cfg.Start), closing: make(chan struct{})}
+	f.SetCaps(cfg.MaxSubscribers, cfg.MaxPerIP)
 	if f.log == nil {
 		f.log = slog.Default()
 	}
@@ -156,7 +159,7 @@ func (f *Fanout) Subscribe(sub Subscription) (*Stream, error) {
 		return nil, ErrClosing
 	}
 	s := &Stream{f: f, id: sub.ID, ip: sub.IP, pos: sub.Pos, replayEnd: sub.ReplayEnd}
-	g, err := f.subs.add(s, sub.Patterns, sub.IP, f.cfg.MaxSubscribers, f.cfg.MaxPerIP)
+	g, err := f.subs.add(s, sub.Patterns, sub.IP, int(f.maxSubs.Load()), int(f.maxPerIP.Load()))
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +168,13 @@ func (f *Fanout) Subscribe(sub Subscription) (*Stream, error) {
 		s.m = filtered{g: g, allow: sub.Allow}
 	}
 	return s, nil
+}
+
+// SetCaps changes MaxSubscribers and MaxPerIP for the streams that subscribe from now on
+// (a reload of the hub's settings); open streams stay, even when they are over the new caps.
+func (f *Fanout) SetCaps(maxSubscribers, maxPerIP int) {
+	f.maxSubs.Store(int64(maxSubscribers))
+	f.maxPerIP.Store(int64(maxPerIP))
 }
 
 // Cancel unregisters a stream that will not be served.
