@@ -37,6 +37,7 @@ Flags:
 // serveFlags is a parsed `herald serve` command line.
 type serveFlags struct {
 	addr, key, keyFile, redis        string
+	configFile                       string
 	logLevel, logFormat              string
 	demo                             bool
 	symbols                          string
@@ -48,11 +49,15 @@ type serveFlags struct {
 	advertise                        bool
 	advertiseName                    string
 	hist                             historyFlags // serve_history.go
+
+	level  *slog.LevelVar // the log level in force (a reload changes it)
+	reload *reloader      // set by runServe: SIGHUP reloads (serve_reload.go)
 }
 
 func (o *serveFlags) flagSet() *flag.FlagSet {
 	fs := flag.NewFlagSet("herald serve", flag.ContinueOnError)
 	c, l := &o.cfg, &o.cfg.Limits
+	fs.StringVar(&o.configFile, "config", "", "settings `file` (name = value lines, the names of these flags; default "+DefaultConfigFile+" when it exists; '' for none)")
 	fs.StringVar(&o.addr, "addr", "0.0.0.0:7878", "`address` to listen on (127.0.0.1:7878 keeps the hub to this machine)")
 	fs.StringVar(&o.key, "key", "", "hub `key` for publishing (default: the key file in the user config folder, made on first run)")
 	fs.StringVar(&o.keyFile, "key-file", "", "`path` of the hub key file, made on first run (default herald/key in the user config folder); ignored with --key")
@@ -86,70 +91,61 @@ func (o *serveFlags) flagSet() *flag.FlagSet {
 	return fs
 }
 
-// applyEnv sets every flag that has a HERALD_<NAME> variable; the command line, parsed
-// afterwards, overrides it.
-func applyEnv(fs *flag.FlagSet) error {
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		name := "HERALD_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
-		if v, ok := os.LookupEnv(name); ok && err == nil {
-			if e := fs.Set(f.Name, v); e != nil {
-				err = fmt.Errorf("%s=%q: %v", name, v, e)
-			}
-		}
-	})
-	return err
-}
-
 func runServe(env *Env, args []string) int {
-	var o serveFlags
-	fs := o.flagSet()
-	fs.SetOutput(env.Stderr)
-	fs.Usage = func() { fmt.Fprint(env.Stderr, serveUsage); fs.PrintDefaults() }
-	if err := applyEnv(fs); err != nil {
-		fmt.Fprintln(env.Stderr, "herald serve:", err)
-		return 2
-	}
-	if err := fs.Parse(args); err != nil {
+	src := serveSource{args: args}
+	ld, err := src.load(env.Stderr)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		if !isFlagParseError(err) {
+			fmt.Fprintln(env.Stderr, "herald serve:", err)
+		}
 		return 2
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(env.Stderr, "herald serve: unexpected argument %q (flags only; see herald serve -h)\n", fs.Arg(0))
-		return 2
-	}
-	log, err := newLogger(env, o.logLevel, o.logFormat)
+	o := ld.o
+	o.level = new(slog.LevelVar)
+	log, err := newLevelLogger(env, o.level, o.logLevel, o.logFormat)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "herald serve:", err)
 		return 2
 	}
+	o.reload = &reloader{src: src, start: ld, prev: ld}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, env, &o, log); err != nil {
+	if err := serve(ctx, env, o, log); err != nil {
 		fmt.Fprintln(env.Stderr, "herald serve:", err)
 		return 1
 	}
 	return 0
 }
 
-// serve runs the hub until ctx ends, then shuts it down gracefully.
+// serveKey returns the hub key the flags ask for and where it comes from: --key/HERALD_KEY,
+// else the key file (made on first run).
+func serveKey(o *serveFlags) (key, where string, err error) {
+	if o.key != "" {
+		return o.key, "from --key or HERALD_KEY", nil
+	}
+	path, err := keyFilePath(o.keyFile)
+	if err != nil {
+		return "", "", flagHint(err)
+	}
+	if key, err = auth.LoadOrCreateKey(path); err != nil {
+		return "", "", err
+	}
+	return key, path, nil
+}
+
+// serve runs the hub until ctx ends, then shuts it down gracefully. With o.reload set (a
+// real `herald serve`), SIGHUP reads the settings and the key again (serve_reload.go).
 func serve(ctx context.Context, env *Env, o *serveFlags, log *slog.Logger) error {
 	log = slog.New(hintHandler{log.Handler()}) // serve_hints.go
-	keyWhere := "from --key or HERALD_KEY"
-	if o.key == "" {
-		path, err := keyFilePath(o.keyFile)
-		if err != nil {
-			return flagHint(err)
-		}
-		if o.key, err = auth.LoadOrCreateKey(path); err != nil {
-			return err
-		}
-		keyWhere = path
+	key, keyWhere, err := serveKey(o)
+	if err != nil {
+		return err
 	}
 	cfg := node.Config{
-		Addr: o.addr, Key: o.key, Hub: o.cfg, Logger: log, ShutdownTimeout: o.shutdownWait,
+		Addr: o.addr, Key: key, Hub: o.cfg, Logger: log, ShutdownTimeout: o.shutdownWait,
 		Redis: redisbroker.Options{URL: o.redis, MaxLen: o.redisMaxLen},
 	}
 	if err := o.sec.apply(&cfg); err != nil {
@@ -181,9 +177,23 @@ func serve(ctx context.Context, env *Env, o *serveFlags, log *slog.Logger) error
 	if tlsNote != "" {
 		fmt.Fprintln(env.Stdout, tlsNote)
 	}
-	log.Info("hub started", "addr", n.Addr().String(), "history", n.Hub().Stats().History.MaxEvents, "demo", o.demo, "redis", o.redis != "", "history_store", history)
-	<-n.Done()
-	return n.Err()
+	log.Info("hub started", "addr", n.Addr().String(), "history", n.Hub().Stats().History.MaxEvents, "demo", o.demo, "redis", o.redis != "", "history_store", history, "config", o.configFile)
+	if o.reload == nil {
+		<-n.Done()
+		return n.Err()
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	o.reload.node, o.reload.log, o.reload.level, o.reload.key = n, log, o.level, key
+	for {
+		select {
+		case <-n.Done():
+			return n.Err()
+		case <-hup:
+			o.reload.reload()
+		}
+	}
 }
 
 // defaultHubName is "herald on HOST", the name a hub is announced under unless told.
@@ -231,9 +241,13 @@ var configFlags = [][2]string{
 }
 
 func newLogger(env *Env, level, format string) (*slog.Logger, error) {
-	var lv slog.Level
-	if err := lv.UnmarshalText([]byte(level)); err != nil {
-		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	return newLevelLogger(env, new(slog.LevelVar), level, format)
+}
+
+// newLevelLogger is newLogger with the level kept in lv, which a reload may change.
+func newLevelLogger(env *Env, lv *slog.LevelVar, level, format string) (*slog.Logger, error) {
+	if err := setLevel(lv, level); err != nil {
+		return nil, err
 	}
 	opts := &slog.HandlerOptions{Level: lv}
 	switch format {
@@ -243,6 +257,16 @@ func newLogger(env *Env, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(env.Stderr, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}
+
+// setLevel sets lv from a --log-level value.
+func setLevel(lv *slog.LevelVar, level string) error {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	lv.Set(l)
+	return nil
 }
 
 func splitList(s string) []string {

@@ -69,7 +69,7 @@ func TestUnitIsHardened(t *testing.T) {
 	for _, want := range []string{
 		"DynamicUser=yes", "StateDirectory=herald", "ProtectSystem=strict", "NoNewPrivileges=yes",
 		"ExecReload=/bin/kill -HUP $MAINPID", "Restart=on-failure", "CapabilityBoundingSet=\n",
-		"Environment=HERALD_KEY_FILE=%S/herald/key", "Environment=HERALD_HISTORY_FILE=%S/herald/history.db",
+		"Environment=XDG_CONFIG_HOME=%S",
 		"RestrictAddressFamilies=AF_INET AF_INET6 AF_NETLINK AF_UNIX", "SystemCallFilter=@system-service",
 	} {
 		if !strings.Contains(unit, want) {
