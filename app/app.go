@@ -113,6 +113,7 @@ func Run(args []string) int {
 		return 1
 	}
 	defer lock.Close()
+	servePprof(log) // HERALD_PPROF (pprof.go)
 	key := opts.key
 	if key == "" {
 		path, err := auth.DefaultKeyPath()
