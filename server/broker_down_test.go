@@ -50,6 +50,7 @@ func TestHubStartsBeforeItsBroker(t *testing.T) {
 	if gap := s.expect(t, "herald.gap"); gap.Data != `{"reason":"unavailable","lastEventId":"5-5"}` {
 		t.Errorf("gap while down = %s", gap.Data)
 	}
+	s.expect(t, "herald.live") // nothing more to replay: what follows is live
 	b.up.Store(true)
 	waitFor(t, "the hub to become healthy", func() bool { return getJSON(t, th.URL+"/healthz", nil) == 200 })
 	waitFor(t, "the reader loop to follow the broker", func() bool {

@@ -79,7 +79,11 @@ func TestReplayAfterLastEventID(t *testing.T) {
 					t.Fatalf("replayed #%d = %+v, want id %s", i, ev, want[i])
 				}
 			}
-			// Then live events follow with no duplicate.
+			// herald.live marks the end of the history, right after its last event; then
+			// live events follow with no duplicate.
+			if ev := s.next(t, false); ev.Event != "herald.live" {
+				t.Fatalf("after the replay got %+v, want herald.live", ev)
+			}
 			live := th.mustPublish(t, "log", "", "live")
 			if ev := s.next(t, false); ev.ID != live || ev.Data != "live" {
 				t.Fatalf("after replay got %+v, want the live event %s", ev, live)
@@ -91,6 +95,7 @@ func TestReplayAfterLastEventID(t *testing.T) {
 	last := ids[len(ids)-1]
 	s := th.open(t, "?channel=log", "Last-Event-ID", last)
 	s.expect(t, "herald.connected")
+	s.expect(t, "herald.live")
 	next := th.mustPublish(t, "log", "", "after")
 	if ev := s.next(t, false); ev.ID != next {
 		t.Fatalf("got %+v, want %s first", ev, next)

@@ -66,16 +66,20 @@ func (h *Hub) serveEvents(w http.ResponseWriter, r *http.Request) {
 	pre = append(pre, "retry: "...)
 	pre = strconv.AppendInt(pre, h.cfg.Retry.Milliseconds(), 10)
 	pre = append(pre, '\n')
-	hello, _ := json.Marshal(struct {
-		ID       string   `json:"id"`
-		Channels []string `json:"channels"`
-	}{id, patterns})
-	pre = wire.AppendControl(pre, wire.EventConnected, string(hello))
 	lastID := r.Header.Get(wire.HeaderLastEventID)
 	if lastID == "" {
 		lastID = q.Get(wire.QueryLastEventID)
 	}
-	sub := fanout.Subscription{ID: id, Patterns: patterns, Allow: allow, IP: peer.Client(r)}
+	// time lets a client read event ids (stored times, this hub's clock) against its own
+	// clock; replay says a herald.live will mark where the history ends.
+	hello, _ := json.Marshal(struct {
+		ID       string   `json:"id"`
+		Channels []string `json:"channels"`
+		Time     int64    `json:"time"`
+		Replay   bool     `json:"replay,omitempty"`
+	}{id, patterns, time.Now().UnixMilli(), lastID != ""})
+	pre = wire.AppendControl(pre, wire.EventConnected, string(hello))
+	sub := fanout.Subscription{ID: id, Patterns: patterns, Allow: allow, IP: peer.Client(r), MarkLive: lastID != ""}
 	pre, from, fromBroker := h.position(&sub, lastID, pre)
 
 	// Registered only now, with its cursor set: a stream that /stats counts misses nothing

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/app/model"
-	"github.com/heraldhq/herald/server/wire"
 	"github.com/heraldhq/herald/sseclient"
 )
 
@@ -53,14 +52,6 @@ type feed struct {
 	// from the hub's history was published while the app was closed (model.Event.Replayed).
 	resume bool
 }
-
-// replayQuiet ends a resumed feed's replay: a hub writes the history it replays in one
-// burst right after herald.connected, so a pause this long means live events follow.
-const replayQuiet = 500 * time.Millisecond
-
-// replayMax ends it in any case: on a feed that never pauses (quotes many times a second),
-// live events would otherwise pass for replayed ones for ever.
-const replayMax = 5 * time.Second
 
 // FeedsOptions configure NewFeeds.
 type FeedsOptions struct {
@@ -302,29 +293,20 @@ func (f *Feeds) startLocked(fd *feed) {
 	}
 	fd.client = c
 	name := fd.cfg.Name
-	replaying := fd.resume
-	fd.resume = false // only the first run after the app started resumes from the saved id
+	tracker := &replayTracker{resume: fd.resume} // replay.go
+	fd.resume = false                            // only the first run after the app started resumes from the saved id
 	go func() {
 		defer close(fd.done)
-		var first, prev time.Time // arrival of the first and the previous event while replaying
 		for ev, err := range c.Events(ctx) {
-			if err == nil && replaying {
-				now := f.now()
-				switch {
-				case first.IsZero():
-					first = now
-				case ev.Type == wire.EventConnected:
-					replaying = false // a reconnect: what follows is not from while the app was closed
-				case now.Sub(prev) > replayQuiet || now.Sub(first) > replayMax:
-					replaying = false
-				}
-				prev = now
-			}
 			if err != nil {
 				f.update(fd, func(st *model.FeedStatus) { st.Phase, st.Err = model.PhaseFailed, model.Redact(err.Error()) })
 				return
 			}
 			now := f.now()
+			got := tracker.see(ev, now)
+			if got.Skip {
+				continue
+			}
 			f.mu.Lock()
 			fd.status.Events++
 			fd.status.LastEvent = now
@@ -332,8 +314,14 @@ func (f *Feeds) startLocked(fd *feed) {
 				fd.lastID = ev.ID
 			}
 			f.mu.Unlock()
-			f.sink(model.Event{Time: now, Feed: name, Type: ev.Type, ID: ev.ID, Data: ev.Data,
-				Replayed: replaying && !strings.HasPrefix(ev.Type, wire.ControlPrefix)})
+			e := model.Event{Time: now, Feed: name, Type: ev.Type, ID: ev.ID, Data: ev.Data, Replayed: got.Replayed}
+			if !got.Stored.IsZero() {
+				e.Time = got.Stored // when the hub stored it, not when it reached this app
+				if now.Sub(got.Stored) >= time.Second {
+					e.Received = now
+				}
+			}
+			f.sink(e)
 		}
 	}()
 }

@@ -11,12 +11,17 @@ import (
 
 // Event is one SSE event as the app keeps it: where it came from and when it arrived.
 type Event struct {
-	Seq  uint64    `json:"seq"`  // assigned by the Log, strictly increasing
-	Time time.Time `json:"time"` // arrival time
-	Feed string    `json:"feed"` // the feed's display name
-	Type string    `json:"event"`
-	ID   string    `json:"id,omitempty"`
-	Data string    `json:"data"`
+	Seq uint64 `json:"seq"` // assigned by the Log, strictly increasing
+	// Time is when the feed's hub stored the event, for a Herald hub that says (its ids
+	// carry it); else when it arrived here.
+	Time time.Time `json:"time"`
+	// Received is when it arrived here, when that was a second or more after Time (zero
+	// otherwise): a replayed event shows both.
+	Received time.Time `json:"received,omitzero"`
+	Feed     string    `json:"feed"` // the feed's display name
+	Type     string    `json:"event"`
+	ID       string    `json:"id,omitempty"`
+	Data     string    `json:"data"`
 	// Note is what the app says about one of the hub's own herald.* events (set when it
 	// arrives, since it depends on the feed's earlier ones); empty for every other event.
 	Note string `json:"note,omitempty"`

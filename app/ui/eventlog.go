@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -24,7 +25,7 @@ const (
 var columns = []struct {
 	title string
 	width float32
-}{{"Time", 84}, {"Feed", 150}, {"Event", 150}, {"Data", 300}, {"ID", 172}}
+}{{"Time", 104}, {"Feed", 150}, {"Event", 150}, {"Data", 300}, {"ID", 172}}
 
 // The columns' positions, by name.
 const (
@@ -263,12 +264,16 @@ func (l *EventLog) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	var text string
 	switch id.Col {
 	case colTime:
-		text = e.Time.Format("15:04:05")
+		text = RowTime(e.Time, time.Now())
 		lb.Importance = widget.LowImportance
 	case colFeed:
 		text = e.Feed
 		if e.Simulated() { // the demo's made-up quotes and alarms say so
 			text += " · simulated"
+			lb.TextStyle.Italic = true
+		}
+		if e.Replayed { // from the hub's history: published while the app was closed
+			text = "↺ " + text + " · replayed"
 			lb.TextStyle.Italic = true
 		}
 	case colEvent:
@@ -387,8 +392,8 @@ const detailColumns = 96
 // in sight and opens at once even for the largest event the hub accepts.
 func (l *EventLog) ShowEvent(e model.Event) {
 	lines := e.DetailLines(detailColumns)
-	meta := widget.NewLabel(fmt.Sprintf("%s · feed %s · id %s · %s, %s", e.Time.Format("2006-01-02 15:04:05.000"),
-		e.Feed, orDash(e.ID), formatBytes(len(e.Data)), Plural(len(lines), "line")))
+	meta := widget.NewLabel(fmt.Sprintf("%s%s · feed %s · id %s · %s, %s", e.Time.Format("2006-01-02 15:04:05.000"),
+		arrivedNote(e), e.Feed, orDash(e.ID), formatBytes(len(e.Data)), Plural(len(lines), "line")))
 	meta.Importance = widget.LowImportance
 	meta.Truncation = fyne.TextTruncateEllipsis
 	body := widget.NewList(func() int { return len(lines) },
@@ -411,6 +416,36 @@ func (l *EventLog) ShowEvent(e model.Event) {
 	d := dialog.NewCustom(e.Type+" from "+e.Feed, "Close", content, l.win)
 	d.Resize(fyne.NewSize(900, 560))
 	d.Show()
+}
+
+// RowTime is a row's time as the log's Time column shows it: "14:03:05" today, "Sun 14:03"
+// within the week, "6 Dec 14:03" before (a replayed event may be from days ago).
+func RowTime(t, now time.Time) string {
+	y, m, d := t.Date()
+	if y == now.Year() && m == now.Month() && d == now.Day() {
+		return t.Format("15:04:05")
+	}
+	if now.Sub(t) < 6*24*time.Hour && t.Before(now) {
+		return t.Format("Mon 15:04")
+	}
+	return t.Format("2 Jan 15:04")
+}
+
+// arrivedNote says, in the detail, that an event was replayed and when it arrived here,
+// when that differs from the time the hub stored it.
+func arrivedNote(e model.Event) string {
+	var s string
+	if e.Replayed {
+		s = " (stored by the hub; replayed"
+	} else if !e.Received.IsZero() {
+		s = " (stored by the hub"
+	} else {
+		return ""
+	}
+	if !e.Received.IsZero() {
+		s += ", received " + e.Received.Format("15:04:05")
+	}
+	return s + ")"
 }
 
 // formatBytes says how big data is, e.g. "812 bytes", "62.1 KB".

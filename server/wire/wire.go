@@ -44,8 +44,13 @@ const (
 // Control events the hub sends. Publishers may not use the ControlPrefix.
 const (
 	ControlPrefix = "herald."
-	// EventConnected opens every stream: {"id": connection id, "channels": [...]}.
+	// EventConnected opens every stream: {"id": connection id, "channels": [...], "time":
+	// the hub's clock in Unix ms, "replay": true when the client resumes (a herald.live
+	// follows its history)}.
 	EventConnected = "herald.connected"
+	// EventLive follows the history a resuming client is sent (Last-Event-ID): every event
+	// before it was published before the stream opened, every one after it is live. Data {}.
+	EventLive = "herald.live"
 	// EventGap says events were missed: {"reason", "lastEventId"?, "missed"?}.
 	EventGap = "herald.gap"
 	// EventShutdown is the last event before the hub closes a stream on shutdown.

@@ -149,6 +149,9 @@ type Subscription struct {
 	IP string
 	// Pos is the ring position to read from; positions below ReplayEnd count as replays.
 	Pos, ReplayEnd uint64
+	// MarkLive sends herald.live once the stream has everything published before it
+	// opened (the client resumes, so it is sent its history first).
+	MarkLive bool
 }
 
 // Subscribe registers a stream: from now on it misses nothing published after sub.Pos. It
@@ -158,7 +161,7 @@ func (f *Fanout) Subscribe(sub Subscription) (*Stream, error) {
 	if f.shut.Load() {
 		return nil, ErrClosing
 	}
-	s := &Stream{f: f, id: sub.ID, ip: sub.IP, pos: sub.Pos, replayEnd: sub.ReplayEnd}
+	s := &Stream{f: f, id: sub.ID, ip: sub.IP, pos: sub.Pos, replayEnd: sub.ReplayEnd, liveDue: sub.MarkLive}
 	g, err := f.subs.add(s, sub.Patterns, sub.IP, int(f.maxSubs.Load()), int(f.maxPerIP.Load()))
 	if err != nil {
 		return nil, err

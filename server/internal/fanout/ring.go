@@ -159,13 +159,19 @@ func (r *ring) key(k string) (ID, bool) {
 // the cursor) with next at the tail, so the caller can announce the gap first. Loss markers
 // passed are copied whatever m says and counted in gaps, not in n.
 func (r *ring) read(pos uint64, buf []byte, max int, m matcher) (next uint64, out []byte, n int, lost uint64, gaps int) {
+	return r.readTo(pos, ^uint64(0), buf, max, m)
+}
+
+// readTo is read that stops before position end as well (a stream's end of replay, where
+// herald.live goes).
+func (r *ring) readTo(pos, end uint64, buf []byte, max int, m matcher) (next uint64, out []byte, n int, lost uint64, gaps int) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if pos < r.tail {
 		return r.tail, buf, 0, r.tail - pos, 0
 	}
 	size := uint64(len(r.slots))
-	for ; pos < r.head; pos++ {
+	for ; pos < r.head && pos < end; pos++ {
 		s := &r.slots[pos%size]
 		if s.Gap {
 			buf = append(buf, s.Bytes...)

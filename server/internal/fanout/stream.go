@@ -33,6 +33,7 @@ type Stream struct {
 	pos       uint64 // next ring position to send
 	replayEnd uint64 // ring head when the stream opened: positions below it are replays
 	skip      ID     // after a broker replay past the ring head: ring events up to skip were sent
+	liveDue   bool   // herald.live is still to be sent, once the cursor reaches replayEnd
 
 	parked    bool         // the writer keeps its goroutine (HTTP/2): never kicked, never idle
 	state     atomic.Int32 // wNone, wIdle, wRunning, wRerun, wDone (writer.go)
@@ -92,19 +93,33 @@ func (s *Stream) flush(prefix []byte) (bool, error) {
 			buf = wire.AppendGap(buf, "slow", "", 0)
 		} else {
 			// This node's ring is still behind what the broker replayed: nothing new yet.
+			// The broker's answer was the whole history, so what comes next is live.
+			if s.liveDue {
+				s.liveDue = false
+				buf = wire.AppendControl(buf, wire.EventLive, "{}")
+			}
 			return false, s.writeIf(buf)
 		}
 	}
 
 	from := s.pos
-	next, buf, n, lost, gaps := f.ring.read(s.pos, buf, writeChunk, s.m)
+	end := ^uint64(0)
+	if s.liveDue {
+		end = s.replayEnd // this read stops where the replay ends, for herald.live
+	}
+	next, buf, n, lost, gaps := f.ring.readTo(s.pos, end, buf, writeChunk, s.m)
 	if lost > 0 {
 		// This stream fell behind the ring's tail: say so, then go on from the tail.
 		f.Stats.Gaps.Add(1)
 		f.Stats.Dropped.Add(lost)
 		buf = wire.AppendGap(buf, "slow", "", lost)
 		from = next
-		next, buf, n, _, gaps = f.ring.read(next, buf, writeChunk, s.m)
+		next, buf, n, _, gaps = f.ring.readTo(next, end, buf, writeChunk, s.m)
+	}
+	if s.liveDue && next >= s.replayEnd {
+		// Everything published before the stream opened is sent: what follows is live.
+		s.liveDue = false
+		buf = wire.AppendControl(buf, wire.EventLive, "{}")
 	}
 	if gaps > 0 {
 		f.Stats.Gaps.Add(uint64(gaps))
