@@ -9,9 +9,6 @@ import (
 	"strings"
 )
 
-// Version is Herald's version, overridden at link time with -ldflags "-X ...cli.Version=...".
-var Version = "0.1.0-dev"
-
 // command is one subcommand: its one-line summary and the function that runs it.
 type command struct {
 	summary string
@@ -40,6 +37,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return 0
 	}
+	if args[0] == "--version" || args[0] == "-V" {
+		args = []string{"version"} // the convention of most tools (version.go)
+	}
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "herald: unknown command %q\n\n", args[0])
@@ -62,11 +62,4 @@ func usage(w io.Writer) {
 	}
 	b.WriteString("\nRun 'herald COMMAND -h' for a command's flags.\n")
 	io.WriteString(w, b.String())
-}
-
-func init() {
-	register("version", "print Herald's version", func(env *Env, args []string) int {
-		fmt.Fprintln(env.Stdout, "herald", Version)
-		return 0
-	})
 }
