@@ -45,11 +45,17 @@ func TestMain(m *testing.M) {
 	os.Setenv("HERALD_ADVERTISE", "false")
 	os.Setenv("HERALD_DISCOVERY", "false")
 	root := filepath.Join(binDir, "..")
+	// Stamped as scripts/test.sh and a release stamp them (TestDebianPackage checks it).
+	ldflags, err := exec.Command(filepath.Join(root, "scripts", "package.sh"), "ldflags").Output()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: scripts/package.sh ldflags failed:", err)
+		os.Exit(1)
+	}
 	for _, b := range []struct{ out, tags, cgo string }{
 		{"herald", "", "1"},
 		{"herald-nogui", "nogui", "0"},
 	} {
-		cmd := exec.Command("go", "build", "-tags", b.tags, "-o", filepath.Join(binDir, b.out), ".")
+		cmd := exec.Command("go", "build", "-tags", b.tags, "-ldflags", strings.TrimSpace(string(ldflags)), "-o", filepath.Join(binDir, b.out), ".")
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED="+b.cgo)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr

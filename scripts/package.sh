@@ -31,7 +31,8 @@ ldflags() {
         date=$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%F)
     fi
     local p=github.com/heraldhq/herald/cli
-    echo "-X $p.Version=$version -X $p.Commit=$commit -X $p.Date=$date"
+    # -s -w: no symbol table and DWARF (13 MB less; stack traces still name every function).
+    echo "-s -w -X $p.Version=$version -X $p.Commit=$commit -X $p.Date=$date"
 }
 
 what=all
@@ -95,7 +96,7 @@ build_deb() {
     fi
     local d=$work/deb
     install -Dm755 "$bin" "$d/usr/bin/herald"
-    stage_share "$d/usr" usr/share/zsh/vendor-completions
+    stage_share "$d/usr" share/zsh/vendor-completions
     gzip -9n "$d/usr/share/man/man1/herald.1"
     install -Dm644 "$unit" "$d/lib/systemd/system/herald.service"
     local conffiles=""
@@ -117,7 +118,7 @@ EOF
     printf 'Source: herald\n\nPackage: herald\nArchitecture: any\n' >"$work/src/debian/control"
     local depends
     depends=$(cd "$work/src" && dpkg-shlibdeps -O -e"$d/usr/bin/herald" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
-    [ -n "$depends" ] || die "dpkg-shlibdeps found no dependencies for $bin (is it the desktop build?)"
+    [ -n "$depends" ] || die "dpkg-shlibdeps found no dependencies for $bin (is it the desktop build? the headless one links nothing: package bin/herald, not herald-nogui)"
     mkdir -p "$d/DEBIAN"
     install -m755 packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm "$d/DEBIAN/"
     [ -z "$conffiles" ] || echo "$conffiles" >"$d/DEBIAN/conffiles"
@@ -142,7 +143,8 @@ Description: desktop app and hub for live Server-Sent Events streams
  package ships herald.service, disabled, to run the hub under systemd.
 EOF
     local deb="$out/herald_${version}_$arch.deb"
-    dpkg-deb --root-owner-group -Zxz --build "$d" "$deb" >/dev/null
+    # xz -1: 10 % larger than -6 at a fifth of its time (the suite builds this every run).
+    dpkg-deb --root-owner-group -Zxz -z1 --build "$d" "$deb" >/dev/null
     echo "$deb"
 }
 
@@ -163,7 +165,7 @@ Uninstall with ./uninstall.sh (same --prefix), or PREFIX/share/herald/uninstall.
 It needs the OpenGL and X11 libraries every desktop has (libGL.so.1, libX11.so.6).
 EOF
     local tarball="$out/$name.tar.xz"
-    tar -C "$work/tar" --owner=0 --group=0 --numeric-owner --sort=name -cJf "$tarball" "$name"
+    tar -C "$work/tar" --owner=0 --group=0 --numeric-owner --sort=name -c "$name" | xz -1 -T0 >"$tarball"
     echo "$tarball"
 }
 

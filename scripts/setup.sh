@@ -12,6 +12,8 @@ pkgs=(
   ca-certificates git make
   iproute2 util-linux                               # private network namespaces (unshare -n, ip) for the mDNS tests
   systemd                                           # systemd-analyze verify/security check packaging/systemd/herald.service
+  dpkg-dev appstream xz-utils                       # the .deb (dpkg-deb, dpkg-shlibdeps), appstreamcli validate, the portable tar.xz
+  groff-base man-db bash zsh fish                   # the man page rendered with warnings on; the completions sourced in each shell
 )
 [ "${HERALD_SETUP_MINIMAL:-}" = 1 ] && pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev)
 

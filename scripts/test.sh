@@ -15,11 +15,14 @@ step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted"; exit 1; fi
 
+# Both stamped with version, commit and date as a release is: the e2e tests package this
+# very bin/herald (.deb and portable archive) and check that it does not say "dev".
+ldflags=$(scripts/package.sh ldflags)
 step "headless build (CGO_ENABLED=0 -tags nogui)"
-CGO_ENABLED=0 go build -tags nogui -o bin/herald-nogui .
+CGO_ENABLED=0 go build -tags nogui -ldflags "$ldflags" -o bin/herald-nogui .
 
 step "desktop build"
-go build -o bin/herald .
+go build -ldflags "$ldflags" -o bin/herald .
 
 step "go vet"
 go vet ./...

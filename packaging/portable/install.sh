@@ -17,6 +17,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 case $prefix in /*) ;; *) prefix="$(pwd)/$prefix" ;; esac
+case $prefix in *[\\\"\`\$\&\|]*) echo "install.sh: choose a prefix without \\, \", \`, \$, & or | (the menu entry could not name it)" >&2; exit 2 ;; esac
 manifest="$prefix/share/herald/installed-files"
 if [ -f "$manifest" ]; then
     "$here/uninstall.sh" --prefix "$prefix" >/dev/null
@@ -33,12 +34,13 @@ put "$here/herald" "$prefix/bin/herald" 755
     put "$here/share/$f" "$prefix/share/${f#./}" 644
 done
 put "$here/uninstall.sh" "$prefix/share/herald/uninstall.sh" 755
-# The menu starts the binary by its full path: ~/.local/bin is not on every session's PATH.
+# The menu starts the binary by its full path, quoted as the Desktop Entry spec wants:
+# ~/.local/bin is not on every session's PATH.
 desktop="$prefix/share/applications/dev.herald.app.desktop"
-sed -i "s|^Exec=herald\$|Exec=$prefix/bin/herald|; s|^TryExec=herald\$|TryExec=$prefix/bin/herald|" "$desktop"
+sed -i "s|^Exec=herald\$|Exec=\"$prefix/bin/herald\"|; s|^TryExec=herald\$|TryExec=$prefix/bin/herald|" "$desktop"
 echo "$manifest" >>"$manifest"
-# Tell the desktop about the new entry and icons, where those tools exist.
-command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$prefix/share/applications" 2>/dev/null || true
+# Menus notice a new entry by themselves (update-desktop-database only matters for MimeType=,
+# which Herald has none of); a theme with an icon cache needs it refreshed.
 command -v gtk-update-icon-cache >/dev/null 2>&1 && [ -f "$prefix/share/icons/hicolor/index.theme" ] && gtk-update-icon-cache -q "$prefix/share/icons/hicolor" 2>/dev/null || true
 echo "Herald $("$prefix/bin/herald" version --short) installed in $prefix ($(wc -l <"$manifest") files; uninstall: $prefix/share/herald/uninstall.sh)"
 case ":$PATH:" in *":$prefix/bin:"*) ;; *) echo "note: $prefix/bin is not on your PATH; the menu entry works all the same" ;; esac

@@ -25,6 +25,7 @@ while read -r f; do
     while [ "$d" != "$prefix" ] && rmdir "$d" 2>/dev/null; do d=$(dirname "$d"); done
 done <"$manifest"
 rm -f "$manifest" "$prefix/share/herald/uninstall.sh"
-rmdir "$prefix/share/herald" 2>/dev/null || true
-command -v update-desktop-database >/dev/null 2>&1 && [ -d "$prefix/share/applications" ] && update-desktop-database -q "$prefix/share/applications" 2>/dev/null || true
+d="$prefix/share/herald"
+while [ "$d" != "$prefix" ] && rmdir "$d" 2>/dev/null; do d=$(dirname "$d"); done
+command -v gtk-update-icon-cache >/dev/null 2>&1 && [ -f "$prefix/share/icons/hicolor/index.theme" ] && gtk-update-icon-cache -q "$prefix/share/icons/hicolor" 2>/dev/null || true
 echo "Herald removed from $prefix ($n files)"
