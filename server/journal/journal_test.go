@@ -137,8 +137,8 @@ func TestStore(t *testing.T) {
 					t.Fatalf("replayed %+v, want %+v", e, kept[i])
 				}
 			}
-			if j.count != tc.wantCount {
-				t.Fatalf("count = %d, want %d", j.count, tc.wantCount)
+			if len(j.idx)-j.head != tc.wantCount {
+				t.Fatalf("count = %d, want %d", len(j.idx)-j.head, tc.wantCount)
 			}
 		})
 	}
@@ -186,8 +186,13 @@ func TestReopen(t *testing.T) {
 	}
 	if info, err := os.Stat(path); err != nil {
 		t.Fatal(err)
-	} else if info.Mode().Perm() != 0o600 {
-		t.Fatalf("the history file's mode is %v, want 0600 (it holds every event's data)", info.Mode())
+	} else if !info.IsDir() || info.Mode().Perm() != 0o700 {
+		t.Fatalf("the history's mode is %v, want a folder of mode 0700 (it holds every event's data)", info.Mode())
+	}
+	if segs, _ := filepath.Glob(filepath.Join(path, "*.log")); len(segs) != 1 {
+		t.Fatalf("the new history holds segments %v, want one", segs)
+	} else if info, err := os.Stat(segs[0]); err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("the segment's mode is %v (%v), want 0600", info.Mode(), err)
 	}
 	origin, _ := j.Last(context.Background())
 	first := publish(t, j, []server.Message{
