@@ -1,10 +1,15 @@
 package cli
 
 import (
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/heraldhq/herald/server/journal"
+	"github.com/heraldhq/herald/server/node"
 )
 
 // TestServeHistoryStore: the durable store is the default and lives in the config folder;
@@ -68,5 +73,61 @@ func TestServeHistoryErrors(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want an error saying %q", code, errOut.String(), tc.want)
 			}
 		})
+	}
+}
+
+// TestHistoryFsyncFlags is the policy table: what each combination of the fsync flags
+// (and their HERALD_ variables, which set the same flags) gives the journal, and the
+// errors that say what to fix.
+func TestHistoryFsyncFlags(t *testing.T) {
+	tests := []struct {
+		name         string
+		args         []string
+		want         journal.Fsync
+		wantInterval time.Duration
+		wantErr      string
+	}{
+		{"the default is interval, every second", nil, journal.FsyncInterval, time.Second, ""},
+		{"always", []string{"--history-fsync", "always"}, journal.FsyncAlways, time.Second, ""},
+		{"never", []string{"--history-fsync", "never"}, journal.FsyncNever, time.Second, ""},
+		{"interval with its period", []string{"--history-fsync", "interval", "--history-fsync-interval", "250ms"}, journal.FsyncInterval, 250 * time.Millisecond, ""},
+		{"--history-no-fsync is never (deprecated)", []string{"--history-no-fsync"}, journal.FsyncNever, time.Second, ""},
+		{"--history-no-fsync with never agrees", []string{"--history-no-fsync", "--history-fsync", "never"}, journal.FsyncNever, time.Second, ""},
+		{"--history-no-fsync contradicts always", []string{"--history-no-fsync", "--history-fsync", "always"}, "", 0, "contradicts --history-fsync always"},
+		{"an unknown policy", []string{"--history-fsync", "sometimes"}, "", 0, `--history-fsync "sometimes": use always, interval or never`},
+		{"a zero interval", []string{"--history-fsync-interval", "0s"}, "", 0, "--history-fsync-interval 0s: use a positive duration"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var h historyFlags
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			h.register(fs)
+			if err := fs.Parse(append([]string{"--history-file", filepath.Join(t.TempDir(), "h")}, tc.args...)); err != nil {
+				t.Fatal(err)
+			}
+			var cfg node.Config
+			_, err := h.apply(&cfg)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want one saying %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.History.Fsync != tc.want || cfg.History.FsyncInterval != tc.wantInterval {
+				t.Fatalf("fsync %q every %s, want %q every %s", cfg.History.Fsync, cfg.History.FsyncInterval, tc.want, tc.wantInterval)
+			}
+		})
+	}
+	// HERALD_HISTORY_FSYNC sets the flag like every HERALD_ variable does.
+	t.Setenv("HERALD_HISTORY_FSYNC", "always")
+	var o serveFlags
+	if err := applyEnv(o.flagSet()); err != nil {
+		t.Fatal(err)
+	}
+	if o.hist.fsync != "always" {
+		t.Fatalf("HERALD_HISTORY_FSYNC=always gave --history-fsync %q", o.hist.fsync)
 	}
 }

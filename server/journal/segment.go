@@ -260,6 +260,10 @@ func prepare(opts Options) error {
 		return notWritable(path, err)
 	}
 	if fi.IsDir() {
+		// Checked before the lock file is made in it: a folder of other things is left as is.
+		if _, err := listSegments(path); err != nil {
+			return damaged(path, err.Error())
+		}
 		return nil
 	}
 	if !fi.Mode().IsRegular() {

@@ -45,9 +45,10 @@ type Config struct {
 	// Redis, when its URL is set, makes the broker a Redis Stream shared with other nodes.
 	Redis redisbroker.Options
 	// History, when its Path is set (and Redis is not), makes the broker the durable
-	// history file of server/journal: events survive restarts and crashes. Its MaxEvents
-	// and MaxBytes default to Hub.History and Hub.HistoryBytes. Unset, history is kept in
-	// memory only.
+	// history of server/journal: events survive restarts and crashes. Its MaxEvents and
+	// MaxBytes default to Hub.History and Hub.HistoryBytes, its Fsync policy to
+	// journal.FsyncInterval (what `herald serve` and the desktop app use). Unset, history is
+	// kept in memory only.
 	History journal.Options
 	// TLS, when set, serves HTTPS.
 	TLS *tls.Config
