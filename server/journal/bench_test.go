@@ -20,9 +20,9 @@ import (
 // payload64 is a 64-byte event, the size of the hub's fan-out scenario.
 var payload64 = `{"symbol":"AAPL","price":187.42,"change":-1.25,"t":"12:00:00"}..`[:64]
 
-// modes are the stores compared: today's memory mode, the durable default (fsync on every
-// group commit) and the durable store without fsync (the cost of the disk alone).
-var modes = []string{"memory", "durable", "durable-nosync"}
+// modes are the stores compared: memory mode, the durable default (fsync every second),
+// fsync always (group-committed) and never (--history-no-fsync).
+var modes = []string{"memory", "durable", "durable-always", "durable-nosync"}
 
 // benchHub runs a hub in mode behind a loopback server, with room for the benchmark's
 // subscribers.
@@ -32,6 +32,13 @@ func benchHub(b *testing.B, mode string) (*server.Hub, string) {
 	if mode != "memory" {
 		j, err := Open(Options{Path: filepath.Join(b.TempDir(), "history.db"), MaxEvents: 100_000,
 			NoSync: mode == "durable-nosync", Logger: quiet})
+		if mode == "durable-always" {
+			j.Close()
+			j, err = Open(Options{Path: filepath.Join(b.TempDir(), "history.db"), MaxEvents: 100_000, Fsync: FsyncAlways, Logger: quiet})
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
 		if err != nil {
 			b.Fatal(err)
 		}
