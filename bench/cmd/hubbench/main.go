@@ -52,10 +52,18 @@ func main() {
 	conns := flag.Int("conns", 1, "publisher connections in o (each awaits every answer); with -publisher: connections to use")
 	publisher := flag.String("publisher", "", "run as the publisher process, posting to this URL (internal)")
 	token := flag.String("token", "", "with -publisher: bearer token")
+	suite := flag.String("suite", "", "outside: run issue 15's outside-in suite (see -variants, -oscenarios, -runs, -before) instead of -scenarios")
+	runs := flag.Int("runs", 3, "with -suite: rounds of a, c200 and c25 (medians); b and d run once")
+	variants := flag.String("variants", "herald,herald-memory,go-sse,r3labs,mercure", "with -suite: hub processes to compare; herald@before and herald-memory@before run the -before binary")
+	oScen := flag.String("oscenarios", "a,c200,c25,b,d", "with -suite: scenarios, comma-separated")
+	before := flag.String("before", "", "with -suite: another herald binary (e.g. built at an older commit); adds herald@before and herald-memory@before to -variants unless it names them")
+	pin := flag.Bool("pin", true, "with -suite: pin hub processes to CPU 1 and this process to CPU 0 (taskset)")
+	oIdle := flag.Int("oidle", 5000, "with -suite: idle streams in b")
+	outDir := flag.String("out", "out", "with -suite: directory for herald's logs and outside.json")
 	flag.Parse()
 
 	if *publisher != "" {
-		loadgen.RunPublisher(context.Background(), os.Stdout, *publisher, *token, *events, *size, *conns)
+		loadgen.RunPublisher(context.Background(), os.Stdout, *publisher, *token, *events, *size, *conns, *rate)
 		return
 	}
 	if *serve != "" {
@@ -77,6 +85,28 @@ func main() {
 		// 180 KB, while loopback's socket buffers absorb about 2.8 MB per connection here, so
 		// no hub ever blocks on one; 4,000 events of 1 KB (4 MB) do.
 		"e": {Name: "e", Subs: *subs / 10, Stuck: *stuck, Events: 4000, Size: 1024, Stall: 12 * time.Second, Timeout: 90 * time.Second},
+	}
+	if *suite != "" {
+		if *suite != "outside" {
+			fmt.Fprintf(os.Stderr, "hubbench: unknown suite %q: the one suite is outside\n", *suite)
+			os.Exit(2)
+		}
+		hubCPU := pinSelf(*pin)
+		need := uint64(max(*oIdle, 1100) + 256)
+		if err := loadgen.RaiseFileLimit(need); err != nil {
+			fmt.Fprintln(os.Stderr, "hubbench:", err)
+			os.Exit(1)
+		}
+		_ = os.MkdirAll(*outDir, 0o755)
+		vs, err := suiteVariants(*variants, *heraldBin, *before, *outDir)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "hubbench:", err)
+			os.Exit(1)
+		}
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		runSuite(ctx, vs, splitList(*oScen), *runs, *oIdle, hubCPU, need, *outDir)
+		return
 	}
 	need := uint64(max(*idle, *subs+*stuck) + 256)
 	if err := loadgen.RaiseFileLimit(need); err != nil {
@@ -108,11 +138,11 @@ func main() {
 				}
 			}
 			load := loadAverage()
-			var names []string
-			for _, hn := range strings.Split(*hubList, ",") {
-				names = append(names, strings.TrimSpace(hn))
+			var vs []variant
+			for _, hn := range splitList(*hubList) {
+				vs = append(vs, variant{Name: hn, Hub: hn, Bin: bin, Extra: []string{"--history-store", "memory"}})
 			}
-			rs := runOutsideAll(ctx, names, bin, sc, *conns, need)
+			rs := runOutsideAll(ctx, vs, sc, *conns, -1, need)
 			outside += outsideReport(rs, sc, *conns, load)
 			for _, r := range rs {
 				results = append(results, r.Result)
@@ -229,4 +259,69 @@ func runOne(ctx context.Context, hub string, sc loadgen.Scenario, need uint64, p
 		return fail(fmt.Errorf("hub process %s did not report its addresses within 30 s (got %q)", hub, f))
 	}
 	return loadgen.Run(ctx, loadgen.Target{Hub: hub, Addr: f[1], Control: f[2], Path: path, PID: cmd.Process.Pid}, sc)
+}
+
+// splitList splits a comma-separated flag value, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// suiteVariants turns -variants into hub processes: herald and herald-memory run the
+// -herald binary (built into outDir when not given), herald@before and
+// herald-memory@before the -before one; any other name is a peer.
+func suiteVariants(list, heraldBin, before, outDir string) ([]variant, error) {
+	names := splitList(list)
+	if before != "" && !strings.Contains(list, "@before") {
+		var with []string
+		for _, n := range names {
+			with = append(with, n)
+			if n == "herald" || n == "herald-memory" {
+				with = append(with, n+"@before")
+			}
+		}
+		names = with
+	}
+	var vs []variant
+	for _, n := range names {
+		base, tag, _ := strings.Cut(n, "@")
+		var v variant
+		switch base {
+		case "herald", "herald-memory":
+			bin := heraldBin
+			if tag == "before" {
+				if before == "" {
+					return nil, fmt.Errorf("variant %s needs -before PATH (a herald binary)", n)
+				}
+				bin = before
+			} else if tag != "" {
+				return nil, fmt.Errorf("variant %s: the one tag is @before", n)
+			}
+			if bin == "" {
+				var err error
+				if bin, err = buildHerald(outDir); err != nil {
+					return nil, err
+				}
+				heraldBin = bin
+			}
+			v = variant{Name: n, Hub: "herald", Bin: bin}
+			if base == "herald-memory" {
+				v.Extra = []string{"--history-store", "memory"}
+			}
+		default:
+			h, err := hubs.New(n) // fails early on a bad name
+			if err != nil {
+				return nil, err
+			}
+			_ = h.Close()
+			v = variant{Name: n, Hub: n}
+		}
+		vs = append(vs, v)
+	}
+	return vs, nil
 }

@@ -27,15 +27,22 @@ import (
 
 const benchKey = "bench-key-for-the-outside-measurement"
 
-// heraldFlags are the `herald serve` flags of the outside run: Herald's defaults except the
-// limits a single-machine load test would trip (every subscriber and the publisher come from
-// 127.0.0.1) and an in-memory history (the peers keep none on disk; the durable store's cost
-// is measured in its own section of docs/benchmarks.md).
-func heraldFlags(addr string, subs int) []string {
-	return []string{"serve", "--addr", addr, "--key", benchKey, "--log-level", "warn",
-		"--advertise=false", "--history-store", "memory",
-		"--max-subscribers", strconv.Itoa(subs + 100), "--max-per-ip", strconv.Itoa(subs + 100),
-		"--connect-rate", "0", "--publish-rate", "0"}
+// heraldFlags are the `herald serve` flags of the outside run: Herald's defaults (durable
+// history, whatever its default fsync policy is) except the limits a single-machine load
+// test would trip (every subscriber and the publisher come from 127.0.0.1), plus extra
+// (e.g. --history-store memory). --advertise=false keeps mDNS off the network.
+func heraldFlags(addr string, extra ...string) []string {
+	return append([]string{"serve", "--addr", addr, "--key", benchKey, "--advertise=false",
+		"--connect-rate", "0", "--max-per-ip", "1000000", "--max-subscribers", "1000000", "--publish-rate", "0"}, extra...)
+}
+
+// variant is one hub process of the outside comparison: a peer, or a herald binary with
+// extra flags.
+type variant struct {
+	Name  string   // in the tables: herald, herald-memory, herald@before, go-sse, ...
+	Hub   string   // herald or a peer's name (internal/hubs)
+	Bin   string   // herald: the binary
+	Extra []string // herald: flags after heraldFlags
 }
 
 // outsideHub is a running hub process for the outside scenario.
@@ -45,18 +52,29 @@ type outsideHub struct {
 	stop func()
 }
 
-// startOutside starts hub's process and waits until it serves.
-func startOutside(hub, heraldBin string, subs int, need uint64) (*outsideHub, error) {
+// pinned prefixes a command with `taskset -c cpu` when cpu >= 0 (taskset execs the
+// command, so the process keeps the PID the caller measures).
+func pinned(cpu int, name string, args ...string) *exec.Cmd {
+	if cpu < 0 {
+		return exec.Command(name, args...)
+	}
+	return exec.Command("taskset", append([]string{"-c", strconv.Itoa(cpu), name}, args...)...)
+}
+
+// startOutside starts v's hub process (pinned to hubCPU when >= 0) and waits until it
+// serves. Herald's log goes to logDir.
+func startOutside(v variant, hubCPU int, need uint64, logDir string) (*outsideHub, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	publisher := func(url, token string) func(n, size, conns int) *exec.Cmd {
-		return func(n, size, conns int) *exec.Cmd {
+	publisher := func(url, token string) func(n, size, conns int, rate float64) *exec.Cmd {
+		return func(n, size, conns int, rate float64) *exec.Cmd {
 			return exec.Command(exe, "-publisher", url, "-token", token, "-events", strconv.Itoa(n),
-				"-size", strconv.Itoa(size), "-conns", strconv.Itoa(conns))
+				"-size", strconv.Itoa(size), "-conns", strconv.Itoa(conns), "-rate", strconv.FormatFloat(rate, 'f', -1, 64))
 		}
 	}
+	hub := v.Hub
 	if hub == "herald" {
 		addr, err := freeAddr()
 		if err != nil {
@@ -66,12 +84,18 @@ func startOutside(hub, heraldBin string, subs int, need uint64) (*outsideHub, er
 		if err != nil {
 			return nil, err
 		}
-		cmd := exec.Command(heraldBin, heraldFlags(addr, subs)...)
-		cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir)
+		cmd := pinned(hubCPU, v.Bin, heraldFlags(addr, v.Extra...)...)
+		cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_DATA_HOME="+dir, "XDG_STATE_HOME="+dir)
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if logDir != "" {
+			if f, err := os.OpenFile(filepath.Join(logDir, v.Name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644); err == nil {
+				cmd.Stdout, cmd.Stderr = f, f
+				defer f.Close() // the child has its own copy
+			}
+		}
 		if err := cmd.Start(); err != nil {
 			os.RemoveAll(dir)
-			return nil, fmt.Errorf("start %s: %w", heraldBin, err)
+			return nil, fmt.Errorf("start %s: %w", v.Bin, err)
 		}
 		h := &outsideHub{cmd: cmd, stop: func() { stopProcess(cmd); os.RemoveAll(dir) }}
 		if err := waitHTTP("http://" + addr + "/healthz"); err != nil {
@@ -79,7 +103,7 @@ func startOutside(hub, heraldBin string, subs int, need uint64) (*outsideHub, er
 			return nil, fmt.Errorf("herald serve: %w", err)
 		}
 		url := "http://" + addr + "/publish?channel=" + hubs.Channel
-		h.t = loadgen.Outside{Hub: hub, Addr: addr, Path: "/events?channel=" + hubs.Channel, PID: cmd.Process.Pid,
+		h.t = loadgen.Outside{Hub: v.Name, Addr: addr, Path: "/events?channel=" + hubs.Channel, PID: cmd.Process.Pid,
 			PublishURL: url, Token: benchKey, Publisher: publisher(url, benchKey)}
 		return h, nil
 	}
@@ -90,7 +114,7 @@ func startOutside(hub, heraldBin string, subs int, need uint64) (*outsideHub, er
 	}
 	path := hh.SubscribePath()
 	_ = hh.Close()
-	cmd := exec.Command(exe, "-serve", hub, "-addr", "127.0.0.1:0")
+	cmd := pinned(hubCPU, exe, "-serve", hub, "-addr", "127.0.0.1:0")
 	cmd.Stderr = os.Stderr
 	cmd.Env = append(os.Environ(), fmt.Sprintf("HUBBENCH_NOFILE=%d", need))
 	stdin, err := cmd.StdinPipe() // the hub process exits when this closes
@@ -124,7 +148,7 @@ func startOutside(hub, heraldBin string, subs int, need uint64) (*outsideHub, er
 		return nil, fmt.Errorf("hub process %s did not report its addresses within 30 s (got %q)", hub, f)
 	}
 	url := "http://" + f[2] + "/bench/event"
-	h.t = loadgen.Outside{Hub: hub, Addr: f[1], Path: path, PID: cmd.Process.Pid, PublishURL: url, Publisher: publisher(url, "")}
+	h.t = loadgen.Outside{Hub: v.Name, Addr: f[1], Path: path, PID: cmd.Process.Pid, PublishURL: url, Publisher: publisher(url, "")}
 	return h, nil
 }
 
@@ -184,25 +208,35 @@ func buildHerald(dir string) (string, error) {
 	return bin, nil
 }
 
-// runOutsideAll runs the outside scenario against every hub, one fresh process each.
-func runOutsideAll(ctx context.Context, hubList []string, heraldBin string, sc loadgen.Scenario, conns int, need uint64) []loadgen.OutsideResult {
+// runOutsideAll runs the outside scenario (o) against every hub, one fresh process each.
+func runOutsideAll(ctx context.Context, vs []variant, sc loadgen.Scenario, conns, hubCPU int, need uint64) []loadgen.OutsideResult {
 	var rs []loadgen.OutsideResult
-	for _, hn := range hubList {
-		h, err := startOutside(hn, heraldBin, sc.Subs, need)
-		if err != nil {
-			rs = append(rs, loadgen.OutsideResult{Result: loadgen.Result{Hub: hn, Scenario: sc.Name, Err: err.Error()}})
-			continue
-		}
-		r := loadgen.RunOutside(ctx, h.t, sc, conns)
-		h.stop()
-		rs = append(rs, r)
-		fmt.Fprintf(os.Stderr, "%-8s %s: %s, %d hub writes = %.2f deliveries/write, %.0f published/s\n",
-			hn, sc.Name, oneLine(r.Result), r.HubWrites, r.PerWrite, r.PublishedPS)
+	for _, v := range vs {
+		rs = append(rs, runOutsideOne(ctx, v, sc, conns, hubCPU, need, ""))
 		if ctx.Err() != nil {
 			break
 		}
 	}
 	return rs
+}
+
+// runOutsideOne starts v's hub process, runs sc against it (an idle scenario when sc.Idle
+// > 0) and stops the process.
+func runOutsideOne(ctx context.Context, v variant, sc loadgen.Scenario, conns, hubCPU int, need uint64, logDir string) loadgen.OutsideResult {
+	h, err := startOutside(v, hubCPU, need, logDir)
+	if err != nil {
+		return loadgen.OutsideResult{Result: loadgen.Result{Hub: v.Name, Scenario: sc.Name, Err: err.Error()}}
+	}
+	defer h.stop()
+	if sc.Idle > 0 {
+		r := loadgen.RunOutsideIdle(ctx, h.t, sc)
+		fmt.Fprintf(os.Stderr, "%-22s %s: %s\n", v.Name, sc.Name, oneLine(r))
+		return loadgen.OutsideResult{Result: r}
+	}
+	r := loadgen.RunOutside(ctx, h.t, sc, conns)
+	fmt.Fprintf(os.Stderr, "%-22s %s: %s, %d hub writes = %.2f deliveries/write, %.0f published/s\n",
+		v.Name, sc.Name, oneLine(r.Result), r.HubWrites, r.PerWrite, r.PublishedPS)
+	return r
 }
 
 // outsideReport renders the outside results as a Markdown table with ratios to the best peer.
@@ -213,7 +247,7 @@ func outsideReport(rs []loadgen.OutsideResult, sc loadgen.Scenario, conns int, l
 		plain[i] = r.Result
 	}
 	fmt.Fprintf(&b, "\n### (o) outside: %d subscribers, %d events of %d bytes, %d publisher connection(s) awaiting each answer\n\n", sc.Subs, sc.Events, sc.Size, conns)
-	fmt.Fprintf(&b, "Load average before the run: %s. Herald: `herald %s`.\n\n", load, strings.Join(heraldFlags("127.0.0.1:PORT", sc.Subs), " "))
+	fmt.Fprintf(&b, "Load average before the run: %s. Herald: `herald %s`.\n\n", load, strings.Join(heraldFlags("127.0.0.1:PORT"), " "))
 	fmt.Fprintf(&b, "| hub | deliveries/s | published/s | p50 | p99 | lost | published | stalled | hub CPU/delivery (user+sys) | deliveries per write | CPU vs best peer | rate vs best peer | p99 vs best peer |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	cpuRef, _ := best(plain, func(r loadgen.Result) float64 { return us(r.CPUPerDeliver) }, true)
 	rateRef, _ := best(plain, func(r loadgen.Result) float64 { return r.PerSecond }, false)

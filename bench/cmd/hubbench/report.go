@@ -34,7 +34,7 @@ func best(rs []loadgen.Result, f func(loadgen.Result) float64, lower bool) (floa
 	var v float64
 	who := ""
 	for _, r := range rs {
-		if r.Hub == "herald" || (r.Err != "" && r.Delivered == 0 && r.RSSAfter == 0) {
+		if strings.HasPrefix(r.Hub, "herald") || (r.Err != "" && r.Delivered == 0 && r.RSSAfter == 0) {
 			continue
 		}
 		x := f(r)

@@ -28,8 +28,9 @@ type Outside struct {
 	PublishURL string // POST here with the event's data as a text/plain body
 	Token      string // sent as "Authorization: Bearer" when not empty
 	// Publisher returns the command of the publisher process for n events of size bytes
-	// over conns connections (see RunPublisher); it is started once the subscribers are in.
-	Publisher func(n, size, conns int) *exec.Cmd
+	// over conns connections at rate events/s (0: back to back; see RunPublisher); it is
+	// started once the subscribers are in.
+	Publisher func(n, size, conns int, rate float64) *exec.Cmd
 }
 
 // OutsideResult adds to Result what only the outside run measures.
@@ -60,6 +61,13 @@ func runOutside(ctx context.Context, t Outside, sc Scenario, r *OutsideResult) e
 		return err
 	}
 	defer closeAll(subs)
+	if sc.Stuck > 0 {
+		stuck, err := dial(ctx, g, t.Addr, t.Path, sc.Stuck, false, 4096, 0)
+		if err != nil {
+			return err
+		}
+		defer closeAll(stuck)
+	}
 	pc := &http.Client{Timeout: 10 * time.Second}
 	deadline := time.Now().Add(sc.Timeout / 3)
 	for g.warmSubs.Load() < int64(sc.Subs) {
@@ -76,7 +84,7 @@ func runOutside(ctx context.Context, t Outside, sc Scenario, r *OutsideResult) e
 		}
 	}
 
-	cmd := t.Publisher(sc.Events, sc.Size, r.Conns)
+	cmd := t.Publisher(sc.Events, sc.Size, r.Conns, sc.Rate)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -218,10 +226,12 @@ func PublishOne(ctx context.Context, c *http.Client, url, token string, data []b
 
 // RunPublisher is the publisher process: it publishes n events of size bytes to url over
 // conns keep-alive connections, each awaiting every answer before sending its next event,
-// then prints "DONE PUBLISHED STARTNS ENDNS [ERROR]" to w. Sequence numbers are shared, so
-// with several connections events may be stored slightly out of order (a subscriber then
-// counts a later one first and the earlier as a duplicate; use one connection for order).
-func RunPublisher(ctx context.Context, w io.Writer, url, token string, n, size, conns int) {
+// then prints "DONE PUBLISHED STARTNS ENDNS [ERROR]" to w. With rate > 0, event i is not
+// sent before start + i/rate (a fixed schedule: a late answer does not shift the later
+// events). Sequence numbers are shared, so with several connections events may be stored
+// slightly out of order (a subscriber then counts a later one first and the earlier as a
+// duplicate; use one connection for order).
+func RunPublisher(ctx context.Context, w io.Writer, url, token string, n, size, conns int, rate float64) {
 	tr := &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}
 	c := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	var next, published int64
@@ -239,6 +249,11 @@ func RunPublisher(ctx context.Context, w io.Writer, url, token string, n, size, 
 				if seq >= int64(n) {
 					errc <- nil
 					return
+				}
+				if rate > 0 {
+					if d := time.Until(start.Add(time.Duration(float64(seq) / rate * float64(time.Second)))); d > 0 {
+						time.Sleep(d)
+					}
 				}
 				buf = payload.Append(buf[:0], seq, time.Now(), size)
 				if err := PublishOne(ctx, c, url, token, buf); err != nil {
@@ -278,4 +293,103 @@ func WriteCalls(pid int) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("/proc/%d/io has no syscw line", pid)
+}
+
+// RunOutsideIdle opens sc.Idle subscribers that never get an event and measures the hub
+// process's resident memory per stream: VmRSS once the process holds every connection and
+// sc.Settle has passed, minus VmRSS before the first connect. Then warm-up events (one
+// broadcast, or a few when the hub registers streams lazily) prove every stream was
+// registered (Registered).
+func RunOutsideIdle(ctx context.Context, t Outside, sc Scenario) Result {
+	ctx, cancel := context.WithTimeout(ctx, sc.Timeout)
+	defer cancel()
+	r := Result{Hub: t.Hub, Scenario: sc.Name, Subs: sc.Idle}
+	if err := runOutsideIdle(ctx, t, sc, &r); err != nil {
+		r.Err = err.Error()
+	}
+	return r
+}
+
+func runOutsideIdle(ctx context.Context, t Outside, sc Scenario, r *Result) error {
+	before, err := RSS(t.PID)
+	if err != nil {
+		return err
+	}
+	g := &group{}
+	subs, err := dial(ctx, g, t.Addr, t.Path, sc.Idle, true, 0, 0)
+	if err != nil {
+		return err
+	}
+	defer closeAll(subs)
+	// Every hub accepts a connection into a socket of its process: count them.
+	deadline := time.Now().Add(sc.Timeout / 2)
+	for {
+		n, err := Sockets(t.PID)
+		if err != nil {
+			return err
+		}
+		if n >= sc.Idle {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the hub holds %d of %d connections after %v", n, sc.Idle, sc.Timeout/2)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	select {
+	case <-time.After(sc.Settle):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	after, err := RSS(t.PID)
+	if err != nil {
+		return err
+	}
+	r.RSSBefore, r.RSSAfter = before, after
+	r.RSSPerConn = float64(after-before) / float64(sc.Idle)
+	pc := &http.Client{Timeout: 10 * time.Second}
+	cpu0, _ := CPUTime(t.PID)
+	for i := 0; g.warmSubs.Load() < int64(sc.Idle) && i < 50; i++ {
+		if err := PublishOne(ctx, pc, t.PublishURL, t.Token, []byte(payload.Warm)); err != nil {
+			return fmt.Errorf("warm-up publish: %w", err)
+		}
+		for range 10 {
+			if g.warmSubs.Load() >= int64(sc.Idle) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	cpu1, _ := CPUTime(t.PID)
+	r.Registered = int(g.warmSubs.Load())
+	r.Delivered = g.warmEvents.Load()
+	r.HubCPU = cpu1 - cpu0
+	if r.Delivered > 0 {
+		r.CPUPerDeliver = r.HubCPU / time.Duration(r.Delivered)
+	}
+	if r.Registered < sc.Idle {
+		return fmt.Errorf("only %d of %d idle streams got a warm-up event", r.Registered, sc.Idle)
+	}
+	return nil
+}
+
+// Sockets returns how many sockets process pid has open (its /proc/PID/fd entries that
+// are sockets).
+func Sockets(pid int) (int, error) {
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, fmt.Errorf("list the open files of process %d (Linux only): %w", pid, err)
+	}
+	n := 0
+	for _, e := range ents {
+		if l, err := os.Readlink(dir + "/" + e.Name()); err == nil && strings.HasPrefix(l, "socket:") {
+			n++
+		}
+	}
+	return n, nil
 }

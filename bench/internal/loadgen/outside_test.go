@@ -33,7 +33,7 @@ func TestRunPublisher(t *testing.T) {
 			w.WriteHeader(http.StatusNoContent)
 		}))
 		var out bytes.Buffer
-		RunPublisher(context.Background(), &out, srv.URL, "tok", 50, 64, conns)
+		RunPublisher(context.Background(), &out, srv.URL, "tok", 50, 64, conns, 0)
 		srv.Close()
 		f := strings.Fields(out.String())
 		if len(f) != 4 || f[0] != "DONE" || f[1] != "50" || got.Load() != 50 {
@@ -49,7 +49,7 @@ func TestPublisherReportsRefusal(t *testing.T) {
 	}))
 	defer srv.Close()
 	var out bytes.Buffer
-	RunPublisher(context.Background(), &out, srv.URL, "", 5, 64, 1)
+	RunPublisher(context.Background(), &out, srv.URL, "", 5, 64, 1, 0)
 	if !strings.HasPrefix(out.String(), "DONE 0 ") || !strings.Contains(out.String(), "429") {
 		t.Fatalf("output %q, want DONE 0 ... with the 429", out.String())
 	}
