@@ -4,6 +4,7 @@
 package model
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"time"
@@ -80,15 +81,17 @@ func (e Event) Preview(max int) string {
 
 // Pretty returns the data indented when it is JSON, or unchanged when it is not.
 func (e Event) Pretty() string {
-	var v any
-	if err := json.Unmarshal([]byte(e.Data), &v); err != nil {
+	// json.Indent only re-spaces the publisher's own tokens: decoding into any would round
+	// integers past 2^53, re-sort keys and rewrite 0.0 as 0, showing data that was never sent.
+	src := bytes.TrimSpace([]byte(e.Data))
+	if !json.Valid(src) {
 		return e.Data
 	}
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	if err := json.Indent(&b, src, "", "  "); err != nil {
 		return e.Data
 	}
-	return string(b)
+	return b.String()
 }
 
 // Kind groups event types for colouring: "stock", "alert", "notification", "system"
