@@ -176,7 +176,7 @@ func TestBashCompletion(t *testing.T) {
 	}{
 		{[]string{"herald", "se"}, []string{"serve"}},
 		{[]string{"herald", ""}, topWords(must(describe()))},
-		{[]string{"herald", "serve", "--history-"}, []string{"--history-bytes", "--history-file", "--history-no-fsync", "--history-store"}},
+		{[]string{"herald", "serve", "--history-"}, []string{"--history-bytes", "--history-file", "--history-fsync", "--history-fsync-interval", "--history-no-fsync", "--history-store"}},
 		{[]string{"herald", "serve", "--history-file", dir + "/hist"}, []string{dir + "/history.db"}},
 		{[]string{"herald", "serve", "--addr", ""}, nil}, // a value to type: nothing offered
 		{[]string{"herald", "subscribe", "-"}, nil},      // checked below: has -H and --last-event-id
