@@ -42,5 +42,5 @@ echo "$manifest" >>"$manifest"
 # Menus notice a new entry by themselves (update-desktop-database only matters for MimeType=,
 # which Herald has none of); a theme with an icon cache needs it refreshed.
 command -v gtk-update-icon-cache >/dev/null 2>&1 && [ -f "$prefix/share/icons/hicolor/index.theme" ] && gtk-update-icon-cache -q "$prefix/share/icons/hicolor" 2>/dev/null || true
-echo "Herald $("$prefix/bin/herald" version --short) installed in $prefix ($(wc -l <"$manifest") files; uninstall: $prefix/share/herald/uninstall.sh)"
+echo "Herald $("$prefix/bin/herald" version --short) installed in $prefix ($(($(wc -l <"$manifest") - 1)) files; uninstall: $prefix/share/herald/uninstall.sh)"
 case ":$PATH:" in *":$prefix/bin:"*) ;; *) echo "note: $prefix/bin is not on your PATH; the menu entry works all the same" ;; esac
