@@ -25,7 +25,7 @@ const (
 var columns = []struct {
 	title string
 	width float32
-}{{"Time", 104}, {"Feed", 150}, {"Event", 150}, {"Data", 300}, {"ID", 172}}
+}{{"Time", 116}, {"Feed", 150}, {"Event", 150}, {"Data", 300}, {"ID", 172}}
 
 // The columns' positions, by name.
 const (
@@ -266,14 +266,14 @@ func (l *EventLog) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	case colTime:
 		text = RowTime(e.Time, time.Now())
 		lb.Importance = widget.LowImportance
+		if e.Replayed { // from the hub's history, published while the app was closed: at its stored time
+			text = "↺ " + text
+			lb.TextStyle.Italic = true
+		}
 	case colFeed:
 		text = e.Feed
 		if e.Simulated() { // the demo's made-up quotes and alarms say so
 			text += " · simulated"
-			lb.TextStyle.Italic = true
-		}
-		if e.Replayed { // from the hub's history: published while the app was closed
-			text = "↺ " + text + " · replayed"
 			lb.TextStyle.Italic = true
 		}
 	case colEvent:
