@@ -79,16 +79,19 @@ func (e Event) Preview(max int) string {
 	return s
 }
 
-// Pretty returns the data indented when it is JSON, or unchanged when it is not.
+// Pretty returns the data indented when it is one JSON value, or unchanged when it is not.
+// It re-indents the publisher's own tokens (json.Indent) and never decodes them: decoding
+// into Go values rounded integers beyond 2^53 (9007199254740993 became ...992), sorted the
+// keys, wrote 0.0 as 0, escaped <>& and refused numbers such as 1e400 that a float64 cannot
+// hold. The detail view and "Copy all" show exactly what was sent.
 func (e Event) Pretty() string {
-	// json.Indent only re-spaces the publisher's own tokens: decoding into any would round
-	// integers past 2^53, re-sort keys and rewrite 0.0 as 0, showing data that was never sent.
-	src := bytes.TrimSpace([]byte(e.Data))
-	if !json.Valid(src) {
+	d := bytes.TrimSpace([]byte(e.Data))
+	if len(d) == 0 || !json.Valid(d) {
 		return e.Data
 	}
 	var b bytes.Buffer
-	if err := json.Indent(&b, src, "", "  "); err != nil {
+	b.Grow(len(d) + len(d)/4)
+	if err := json.Indent(&b, d, "", "  "); err != nil {
 		return e.Data
 	}
 	return b.String()

@@ -3,7 +3,6 @@ package ui
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -406,8 +405,10 @@ func (l *EventLog) ShowEvent(e model.Event) {
 	body.HideSeparators = true
 	body.OnSelected = func(widget.ListItemID) { body.UnselectAll() }
 	l.detailLines = body
+	// "Copy all" copies the indented text itself, not the drawn lines: those are cut at
+	// detailColumns for the screen, and a copy must not gain line breaks inside a value.
 	cpAll := widget.NewButtonWithIcon("Copy all", theme.ContentCopyIcon(), func() {
-		fyne.CurrentApp().Clipboard().SetContent(strings.Join(lines, "\n"))
+		fyne.CurrentApp().Clipboard().SetContent(e.Pretty())
 	})
 	cpRaw := widget.NewButtonWithIcon("Copy raw data", theme.ContentCopyIcon(), func() {
 		fyne.CurrentApp().Clipboard().SetContent(e.Data)
