@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/heraldhq/herald/app/model"
+	"github.com/heraldhq/herald/app/sources"
 	"github.com/heraldhq/herald/sseclient"
 )
 
@@ -51,6 +52,9 @@ type feed struct {
 	// resume is set for a feed loaded with a saved position: what its first connection gets
 	// from the hub's history was published while the app was closed (model.Event.Replayed).
 	resume bool
+	// source says what the feed follows when it is a service the app knows (ntfy,
+	// Mercure, Centrifugo): the feed row's label (under Feeds.mu).
+	source string
 }
 
 // FeedsOptions configure NewFeeds.
@@ -110,7 +114,7 @@ func (f *Feeds) Feeds() []model.FeedInfo {
 		out = append(out, model.FeedInfo{Config: f.own.cfg, Status: f.own.status, Own: true})
 	}
 	for _, fd := range f.feeds {
-		out = append(out, model.FeedInfo{Config: fd.cfg, Status: fd.status})
+		out = append(out, model.FeedInfo{Config: fd.cfg, Status: fd.status, Source: fd.source})
 	}
 	return out
 }
@@ -286,6 +290,9 @@ func (f *Feeds) startLocked(fd *feed) {
 	for k, v := range fd.cfg.Headers {
 		hdr.Set(k, v)
 	}
+	cfg := fd.cfg
+	src, known := sources.Recognize(cfg)
+	fd.source = src.Label
 	c := &sseclient.Client{
 		URL: fd.cfg.EventsURL(), Header: hdr, Token: fd.cfg.Token, HTTPClient: f.client,
 		IdleTimeout: f.idle, LastEventID: fd.lastID,
@@ -297,10 +304,42 @@ func (f *Feeds) startLocked(fd *feed) {
 	fd.resume = false                            // only the first run after the app started resumes from the saved id
 	go func() {
 		defer close(fd.done)
+		if !known {
+			// An ntfy server on a host whose name does not say so (https://host/alerts).
+			if src, known = sources.Probe(ctx, f.client, cfg); known {
+				f.mu.Lock()
+				fd.source = src.Label
+				f.mu.Unlock()
+				f.changed()
+			}
+		}
+		var dec sources.Decoder
+		if known {
+			f.mu.Lock()
+			pos := fd.lastID
+			f.mu.Unlock()
+			dec = src.NewDecoder(pos)
+			if src.Kind != sources.Mercure {
+				c.LastEventID = "" // the position travels in the query (since=, cf_connect)
+			}
+			started := f.now()
+			c.NewRequest = func(ctx context.Context) (*http.Request, error) {
+				f.mu.Lock()
+				pos := fd.lastID
+				f.mu.Unlock()
+				return src.NewRequest(ctx, pos, started)
+			}
+		}
 		for ev, err := range c.Events(ctx) {
 			if err != nil {
 				f.update(fd, func(st *model.FeedStatus) { st.Phase, st.Err = model.PhaseFailed, model.Redact(err.Error()) })
 				return
+			}
+			evs := []model.Event{{Type: ev.Type, ID: ev.ID, Data: ev.Data}}
+			pos := ev.ID
+			if dec != nil {
+				evs, _ = dec.Decode(ev)
+				pos = dec.Position()
 			}
 			now := f.now()
 			got := tracker.see(ev, now)
@@ -308,20 +347,24 @@ func (f *Feeds) startLocked(fd *feed) {
 				continue
 			}
 			f.mu.Lock()
-			fd.status.Events++
-			fd.status.LastEvent = now
-			if ev.ID != "" {
-				fd.lastID = ev.ID
+			fd.status.Events += int64(len(evs))
+			if len(evs) > 0 {
+				fd.status.LastEvent = now
+			}
+			if pos != "" {
+				fd.lastID = pos
 			}
 			f.mu.Unlock()
-			e := model.Event{Time: now, Feed: name, Type: ev.Type, ID: ev.ID, Data: ev.Data, Replayed: got.Replayed}
-			if !got.Stored.IsZero() {
-				e.Time = got.Stored // when the hub stored it, not when it reached this app
-				if now.Sub(got.Stored) >= time.Second {
-					e.Received = now
+			for _, e := range evs {
+				e.Time, e.Feed, e.Replayed = now, name, got.Replayed
+				if !got.Stored.IsZero() {
+					e.Time = got.Stored // when the hub stored it, not when it reached this app
+					if now.Sub(got.Stored) >= time.Second {
+						e.Received = now
+					}
 				}
+				f.sink(e)
 			}
-			f.sink(e)
 		}
 	}()
 }

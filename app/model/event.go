@@ -30,6 +30,9 @@ type Event struct {
 	// (published while the app was closed): it is logged, and summed up in one recap
 	// notification instead of notifying on its own.
 	Replayed bool `json:"replayed,omitempty"`
+	// Notice is the notification a recognised source (ntfy) asked for with this event, as
+	// that source means it (app/sources decodes it); nil for every other event.
+	Notice *Notice `json:"notice,omitempty"`
 }
 
 // Simulated reports whether the event says it is made up: the demo's notifications carry

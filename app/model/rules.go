@@ -64,6 +64,14 @@ type Notification struct {
 	Title  string
 	Body   string
 	Urgent bool // alert with level error or critical: shown with beeep.Alert
+	// Low is a notification the source gave a low priority (ntfy's 1 and 2): shown with
+	// low urgency.
+	Low bool
+	// Click, when set, is the address a click on the notification opens (ntfy's click);
+	// otherwise a click opens the app on Source.
+	Click string
+	// Actions are its buttons (ntfy's view and http actions), where the OS shows them.
+	Actions []Action
 	// Source is the event it is about (nil for price alerts, recaps and the app's own), so
 	// a click on the notification can open it.
 	Source *Event
@@ -169,7 +177,16 @@ func (g *Engine) window() time.Duration {
 // (zero or one; the rest are held for Flush).
 func (g *Engine) Process(e Event, now time.Time) []Notification {
 	var cands []Notification
+	if e.Notice != nil {
+		// The source said what the notification is (an ntfy message): no rule needed.
+		n := notificationForNotice(e)
+		n.Source = &e
+		cands = append(cands, n)
+	}
 	for _, r := range g.Rules {
+		if e.Notice != nil {
+			break
+		}
 		if !r.matches(e) {
 			continue
 		}
@@ -234,7 +251,8 @@ func (g *Engine) Flush(now time.Time) []Notification {
 		return out
 	}
 	first := g.held[0]
-	n := Notification{Title: first.Title, Body: first.Body, Source: first.Source}
+	n := Notification{Title: first.Title, Body: first.Body, Source: first.Source, Low: first.Low,
+		Click: first.Click, Actions: first.Actions}
 	for _, h := range g.held {
 		n.Urgent = n.Urgent || h.Urgent
 	}

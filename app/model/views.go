@@ -7,6 +7,9 @@ type FeedInfo struct {
 	Config FeedConfig
 	Status FeedStatus
 	Own    bool // the app's own hub: shown first, managed from the hub panel
+	// Source says what the feed follows when the app recognised it ("ntfy topic alerts on
+	// ntfy.example"); "" for Herald hubs and other SSE streams.
+	Source string
 }
 
 // HubStatus is what the hub panel shows about the embedded hub.

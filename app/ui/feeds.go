@@ -151,6 +151,9 @@ func (p *FeedsPanel) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	if un, err := url.QueryUnescape(u); err == nil {
 		u = un // "channel=*" reads better than "channel=%2A"
 	}
+	if f.Source != "" {
+		u = f.Source // a service the app knows, as such: "ntfy topic alerts on ntfy.example"
+	}
 	r.url.SetText(u)
 	r.state.SetText(f.Status.Text(p.now()))
 	r.state.Importance = phaseImportance(f.Status.Phase)
