@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -50,7 +51,8 @@ type desktop struct {
 	hub     *backend.Hub
 	feeds   *backend.Feeds
 	rate    rateMeter
-	visible bool
+	visible bool        // the window shows; read and written on the UI goroutine
+	showing atomic.Bool // visible, for the one-second tick's goroutine (setVisible keeps both)
 
 	tabs      *sidebar
 	stockP    *ui.StockPanel
@@ -76,6 +78,7 @@ func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slo
 		events: model.NewLog(model.DefaultLogCap), stocks: model.NewStocks(), conn: model.NewConnection(),
 		batch: model.NewBatcher[model.Event](model.DefaultLogCap), inbox: model.NewInbox(0)}
 	d.notify = historyNotifier{next: n, inbox: d.inbox}
+	d.showing.Store(true)
 	if o.dir == "" {
 		o.dir = configDir()
 	}
@@ -284,26 +287,42 @@ func (d *desktop) deliver(evs []model.Event) {
 func (d *desktop) tick(ctx context.Context) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
+	unread := 0
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			d.engMu.Lock()
-			out := d.engine.Flush(now)
-			d.engMu.Unlock()
-			for _, n := range out {
-				d.notify.Notify(n)
-			}
-			d.savePositions()
-			onUI(func() {
-				d.expireQuiet(now) // quiet.go
-				d.showUnread()     // inbox.go
-				d.refreshSlow()
-				d.keepWindowSize()
-			})
+			d.second(now, &unread)
 		}
 	}
+}
+
+// second is one tick. While the window is hidden it asks the UI goroutine for nothing
+// unless the tray has something new to show (the unread count, a timed do not disturb
+// ending): each onUI wakes Fyne's event loop, and a hidden app should sleep. It reports
+// whether it asked.
+func (d *desktop) second(now time.Time, unread *int) bool {
+	d.engMu.Lock()
+	out := d.engine.Flush(now)
+	expired := d.engine.Quiet().Expired(now)
+	d.engMu.Unlock()
+	for _, n := range out {
+		d.notify.Notify(n)
+	}
+	d.savePositions()
+	n := d.inbox.Unread()
+	if !d.showing.Load() && !expired && n == *unread {
+		return false
+	}
+	*unread = n
+	onUI(func() {
+		d.expireQuiet(now) // quiet.go
+		d.showUnread()     // inbox.go
+		d.refreshSlow()
+		d.keepWindowSize()
+	})
+	return true
 }
 
 func (d *desktop) refreshLive() {
@@ -314,20 +333,30 @@ func (d *desktop) refreshLive() {
 	d.logP.Refresh()
 }
 
-func (d *desktop) refreshSlow() {
+// refreshSlow is the one-second refresh of what changes without events (the panel shown, the
+// paused count, the status bar). Each part redraws only when what it shows changed, so a
+// window at rest is not repainted; it returns how many parts redrew.
+func (d *desktop) refreshSlow() int {
 	if !d.visible {
-		return
+		return 0
+	}
+	n := 0
+	count := func(redrew bool) {
+		if redrew {
+			n++
+		}
 	}
 	switch d.tabs.Selected().Text {
 	case "Feeds":
-		d.feedsP.Refresh()
+		count(d.feedsP.Refresh())
 	case "Hub":
-		d.hubP.Refresh()
+		count(d.hubP.Refresh())
 	case "Settings":
-		d.offerFeeds()
+		d.offerFeeds() // SetFeeds does nothing for the same names
 	}
-	d.logP.Refresh() // the paused count
-	d.updateStatus()
+	count(d.logP.Refresh()) // the paused count
+	count(d.updateStatus())
+	return n
 }
 
 func (d *desktop) refreshAll() {
@@ -363,7 +392,7 @@ func (g gapFeeds) Feeds() []model.FeedInfo {
 	return fs
 }
 
-func (d *desktop) updateStatus() {
+func (d *desktop) updateStatus() bool {
 	hub := "Hub off"
 	if st := d.hub.HubStatus(); st.Running {
 		hub = fmt.Sprintf("Hub on %s · %s", st.URLs[len(st.URLs)-1], ui.Plural(st.Connections, "connection"))
@@ -377,7 +406,7 @@ func (d *desktop) updateStatus() {
 			live++
 		}
 	}
-	d.status.SetText(fmt.Sprintf("%s   ·   %d of %d feeds live   ·   %s events/s", hub, live, total, formatRate(d.rate.perSecond(time.Now()))))
+	return ui.SetText(d.status, fmt.Sprintf("%s   ·   %d of %d feeds live   ·   %s events/s", hub, live, total, formatRate(d.rate.perSecond(time.Now()))))
 }
 
 func (d *desktop) keepWindowSize() {

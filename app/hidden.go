@@ -22,6 +22,7 @@ func (d *desktop) startHidden(hidden bool) bool {
 	}
 	d.log.Info("started hidden: the window opens from the tray icon")
 	d.visible = false
+	d.showing.Store(false)
 	d.tray.sync()
 	return true
 }

@@ -16,7 +16,7 @@ import (
 // the window built, so it returns a function to call after.
 func (d *desktop) startDiscovery() (showInPanel func()) {
 	d.hub.Advertise = &discovery.Service{Name: lanHubName(), Version: cli.Version}
-	lan := &backend.LANHubs{Logger: d.log, Own: d.hub.AdvertisedName, Changed: func() { onUI(d.feedsP.Refresh) }}
+	lan := &backend.LANHubs{Logger: d.log, Own: d.hub.AdvertisedName, Changed: func() { onUI(func() { d.feedsP.Refresh() }) }}
 	return func() {
 		d.feedsP.ShowLANHubs(lan)
 		ctx, cancel := context.WithCancel(d.ctx)

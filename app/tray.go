@@ -131,6 +131,7 @@ func (d *desktop) bringToFront() {
 
 func (d *desktop) setVisible(v bool) {
 	d.visible = v
+	d.showing.Store(v)
 	if v {
 		d.win.Show()
 		d.win.RequestFocus()

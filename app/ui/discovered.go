@@ -78,11 +78,11 @@ func (p *FeedsPanel) refreshLAN() {
 	hubs, err := s.src.LANHubs()
 	switch {
 	case err != nil:
-		s.note.SetText("Cannot look for hubs: " + err.Error())
+		SetText(s.note, "Cannot look for hubs: "+err.Error())
 	case len(hubs) == 0:
-		s.note.SetText("Looking for Herald hubs shared on this network… none so far.")
+		SetText(s.note, "Looking for Herald hubs shared on this network… none so far.")
 	default:
-		s.note.SetText("Herald hubs shared on this network. Follow one to see all of its channels.")
+		SetText(s.note, "Herald hubs shared on this network. Follow one to see all of its channels.")
 	}
 	if sameHubs(hubs, s.hubs) && len(s.rows.Objects) == len(hubs) {
 		for i, h := range hubs { // a feed added or removed changes the buttons
@@ -127,6 +127,9 @@ type lanRow struct {
 func (r *lanRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.content) }
 
 func (r *lanRow) setFollow(label string, done bool) {
+	if label == r.follow.Text && done == r.follow.Disabled() {
+		return // as shown: no redraw on the one-second tick
+	}
 	r.follow.SetText(label)
 	if done {
 		r.follow.SetIcon(theme.ConfirmIcon())

@@ -211,13 +211,13 @@ func (l *EventLog) Clear() {
 	l.Refresh()
 }
 
-// Refresh re-reads the log when it changed; the app calls it once per batch.
-func (l *EventLog) Refresh() {
+// Refresh re-reads the log when it changed; the app calls it once per batch and each second
+// (the paused count). It redraws only what changed and reports whether it redrew anything.
+func (l *EventLog) Refresh() bool {
 	seq := l.log.Seq()
 	paused, pending := l.log.Paused()
 	if !l.dirty && (seq == l.seen || paused) {
-		l.updateStatus(paused, pending)
-		return
+		return l.updateStatus(paused, pending)
 	}
 	l.dirty = false
 	l.seen = seq
@@ -227,20 +227,30 @@ func (l *EventLog) Refresh() {
 	setOptions(l.typeSel, withChoice(append([]string{allTypes}, types...), orAll(l.filter.Type, allTypes)))
 	l.table.Refresh()
 	l.updateStatus(paused, pending)
+	return true
 }
 
-func (l *EventLog) updateStatus(paused bool, pending uint64) {
+func (l *EventLog) updateStatus(paused bool, pending uint64) bool {
 	s := fmt.Sprintf("%s shown · %d kept (newest %d)", Plural(len(l.rows), "event"), l.log.Len(), l.log.Cap())
 	if paused {
 		s = fmt.Sprintf("Paused · %d new events waiting · ", pending) + s
 	}
-	l.status.SetText(s)
+	redrew := SetText(l.status, s)
 	if !l.filter.Active() {
-		l.filterBar.Hide()
-		return
+		if l.filterBar.Visible() {
+			l.filterBar.Hide()
+			redrew = true
+		}
+		return redrew
 	}
-	l.filterText.SetText(fmt.Sprintf("Filtered: only %s · %d of %d events shown", l.filter.Describe(), len(l.rows), l.log.Len()))
-	l.filterBar.Show()
+	if SetText(l.filterText, fmt.Sprintf("Filtered: only %s · %d of %d events shown", l.filter.Describe(), len(l.rows), l.log.Len())) {
+		redrew = true
+	}
+	if !l.filterBar.Visible() {
+		l.filterBar.Show()
+		redrew = true
+	}
+	return redrew
 }
 
 // FilterBanner returns the filter bar's text, or "" while it is hidden (tests).

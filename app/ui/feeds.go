@@ -28,6 +28,7 @@ type FeedsPanel struct {
 	root  fyne.CanvasObject
 	empty *widget.Label
 	now   func() time.Time
+	shown string // what the rows show (shownKey), so an unchanged list is not redrawn
 	// lan and lanBox hold "Hubs on your network" (discovered.go).
 	lan    *lanSection
 	lanBox *fyne.Container
@@ -68,10 +69,15 @@ func NewFeedsPanel(mgr FeedManager, win fyne.Window) *FeedsPanel {
 // Object returns the panel's canvas object.
 func (p *FeedsPanel) Object() fyne.CanvasObject { return p.root }
 
-// Refresh re-reads the feeds and their states.
-func (p *FeedsPanel) Refresh() {
+// Refresh re-reads the feeds and their states, and redraws the list only when what it shows
+// changed (the app calls it every second while the panel shows); it reports whether it did.
+func (p *FeedsPanel) Refresh() bool {
 	p.feeds = p.mgr.Feeds()
-	p.list.Refresh()
+	redrew := false
+	if k := p.shownKey(); k != p.shown {
+		p.shown, redrew = k, true
+		p.list.Refresh()
+	}
 	own := 0
 	for _, f := range p.feeds {
 		if f.Own {
@@ -84,12 +90,24 @@ func (p *FeedsPanel) Refresh() {
 		p.empty.Show()
 	}
 	p.refreshLAN()
+	return redrew
 }
 
 // Row returns the texts shown for feed i (name, state, counters), for tests.
 func (p *FeedsPanel) Row(i int) (name, state, counters string) {
 	f := p.feeds[i]
 	return f.Config.Name, f.Status.Text(p.now()), p.counters(f)
+}
+
+// shownKey is everything updateRow draws from, as one string: the same key, the same rows.
+func (p *FeedsPanel) shownKey() string {
+	var b strings.Builder
+	now := p.now()
+	for _, f := range p.feeds {
+		fmt.Fprintf(&b, "%q %q %q %q %q %d %q %d %t;", f.Config.Name, f.Config.EventsURL(), f.Source,
+			f.Status.Text(now), p.counters(f), f.Status.Phase, f.Status.Gap, f.Status.GapAt.Unix(), f.Own)
+	}
+	return b.String()
 }
 
 func (p *FeedsPanel) counters(f model.FeedInfo) string {

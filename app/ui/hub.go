@@ -177,28 +177,30 @@ func (p *HubPanel) Wait() { p.pending.Wait() }
 // Reload shows the hub's current settings.
 func (p *HubPanel) Reload() { p.load(p.hub.HubSettings()); p.Refresh() }
 
-// Refresh updates the live state, counts and addresses.
-func (p *HubPanel) Refresh() {
+// Refresh updates the live state, counts and addresses, redrawing only what changed; it
+// reports whether anything did.
+func (p *HubPanel) Refresh() bool {
 	st := p.hub.HubStatus()
+	text, imp := "● Off", widget.LowImportance
 	switch {
 	case p.busy || st.Restarting:
-		p.state.SetText("● Restarting…")
-		p.state.Importance = widget.WarningImportance
+		text, imp = "● Restarting…", widget.WarningImportance
 	case st.Running:
-		p.state.SetText("● Running")
-		p.state.Importance = widget.SuccessImportance
+		text, imp = "● Running", widget.SuccessImportance
 	case st.Err != "":
-		p.state.SetText("● Not running: " + st.Err)
-		p.state.Importance = widget.DangerImportance
-	default:
-		p.state.SetText("● Off")
-		p.state.Importance = widget.LowImportance
+		text, imp = "● Not running: "+st.Err, widget.DangerImportance
 	}
-	p.state.Refresh()
-	p.counts.SetText(fmt.Sprintf("%s · %s · %s published", Plural(st.Connections, "connection"), Plural(st.Channels, "channel"), Plural(int(st.Published), "event")))
+	redrew := false
+	if text != p.state.Text || imp != p.state.Importance { // unchanged: no redraw (the one-second tick)
+		p.state.Text, p.state.Importance, redrew = text, imp, true
+		p.state.Refresh()
+	}
+	if SetText(p.counts, fmt.Sprintf("%s · %s · %s published", Plural(st.Connections, "connection"), Plural(st.Channels, "channel"), Plural(int(st.Published), "event"))) {
+		redrew = true
+	}
 	key := strings.Join(st.URLs, " ") + " " + st.Announced
 	if key == p.shownURLs {
-		return
+		return redrew
 	}
 	p.shownURLs = key
 	p.urls.RemoveAll()
@@ -228,6 +230,7 @@ func (p *HubPanel) Refresh() {
 		p.qr.Resource = nil
 		p.qr.Hide()
 	}
+	return true
 }
 
 // QRFor returns a PNG QR code of text as a Fyne resource.

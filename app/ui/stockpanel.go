@@ -211,7 +211,9 @@ func (p *StockPanel) Refresh() {
 			})
 			p.cards[s.Key()] = c
 		}
-		c.update(s)
+		if !ok || c.changed(s) { // a quote on one card redraws that card, not all of them
+			c.update(s)
+		}
 		keys = append(keys, s.Key())
 	}
 	if !slices.Equal(keys, p.shown) {
@@ -294,6 +296,13 @@ func newStockCard(symbol, feed string) *stockCard {
 }
 
 func (c *stockCard) restyle() { c.update(c.last) }
+
+// changed reports whether s would draw differently from what the card shows.
+func (c *stockCard) changed(s model.Stock) bool {
+	l := c.last
+	return l.Quote != s.Quote || l.Feed != s.Feed || l.Stale != s.Stale || !l.Updated.Equal(s.Updated) ||
+		!slices.Equal(l.History, s.History)
+}
 
 func (c *stockCard) update(s model.Stock) {
 	c.last = s
