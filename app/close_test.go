@@ -72,13 +72,13 @@ func TestCloseHidesToTrayWithOneHint(t *testing.T) {
 	}
 	run(func(d *desktop) {
 		d.closeWindow()
-		if d.visible || hints(rec) != 1 || a.quits != 0 {
-			t.Errorf("first close: visible %v, %d hints, %d quits; want hidden, 1 hint, no quit", d.visible, hints(rec), a.quits)
+		if d.visible.Load() || hints(rec) != 1 || a.quits != 0 {
+			t.Errorf("first close: visible %v, %d hints, %d quits; want hidden, 1 hint, no quit", d.visible.Load(), hints(rec), a.quits)
 		}
 		d.setVisible(true)
 		d.closeWindow()
-		if d.visible || hints(rec) != 1 {
-			t.Errorf("second close: visible %v, %d hints; want hidden, still 1 hint", d.visible, hints(rec))
+		if d.visible.Load() || hints(rec) != 1 {
+			t.Errorf("second close: visible %v, %d hints; want hidden, still 1 hint", d.visible.Load(), hints(rec))
 		}
 	})
 	if s, _, err := settingsfile.Load(filepath.Join(dir, settingsfile.Name)); err != nil || !s.HintShown {
@@ -86,16 +86,16 @@ func TestCloseHidesToTrayWithOneHint(t *testing.T) {
 	}
 	run(func(d *desktop) { // started again on the same preferences
 		d.closeWindow()
-		if d.visible || hints(rec) != 1 {
-			t.Errorf("close after a restart: visible %v, %d hints; want hidden, no new hint", d.visible, hints(rec))
+		if d.visible.Load() || hints(rec) != 1 {
+			t.Errorf("close after a restart: visible %v, %d hints; want hidden, no new hint", d.visible.Load(), hints(rec))
 		}
 		// Without a tray host closing asks first (quitting stops the hub): "Keep running"
 		// keeps everything, "Quit" quits.
 		tray = false
 		d.setVisible(true)
 		d.closeWindow()
-		if a.quits != 0 || d.quitAsk == nil || !d.visible {
-			t.Fatalf("close without a tray host: %d quits, asking %v, visible %v; want a question first", a.quits, d.quitAsk != nil, d.visible)
+		if a.quits != 0 || d.quitAsk == nil || !d.visible.Load() {
+			t.Fatalf("close without a tray host: %d quits, asking %v, visible %v; want a question first", a.quits, d.quitAsk != nil, d.visible.Load())
 		}
 		d.closeWindow() // closing again while asked: still one question
 		d.answerQuit(false)

@@ -51,8 +51,7 @@ type desktop struct {
 	hub     *backend.Hub
 	feeds   *backend.Feeds
 	rate    rateMeter
-	visible bool        // the window shows; read and written on the UI goroutine
-	showing atomic.Bool // visible, for the one-second tick's goroutine (setVisible keeps both)
+	visible atomic.Bool // the window shows; atomic as the one-second tick reads it off the UI goroutine
 
 	tabs      *sidebar
 	stockP    *ui.StockPanel
@@ -74,11 +73,11 @@ type desktop struct {
 // newDesktop builds the app on a (a real app, or Fyne's test app) and starts the hub, the
 // feeds and the batcher; they stop when ctx ends and shutdown is called.
 func newDesktop(ctx context.Context, a fyne.App, key string, o options, log *slog.Logger, n notify.Notifier) *desktop {
-	d := &desktop{ctx: ctx, app: a, log: log, visible: true, notify: n,
+	d := &desktop{ctx: ctx, app: a, log: log, notify: n,
 		events: model.NewLog(model.DefaultLogCap), stocks: model.NewStocks(), conn: model.NewConnection(),
 		batch: model.NewBatcher[model.Event](model.DefaultLogCap), inbox: model.NewInbox(0)}
 	d.notify = historyNotifier{next: n, inbox: d.inbox}
-	d.showing.Store(true)
+	d.visible.Store(true)
 	if o.dir == "" {
 		o.dir = configDir()
 	}
@@ -312,7 +311,7 @@ func (d *desktop) second(now time.Time, unread *int) bool {
 	}
 	d.savePositions()
 	n := d.inbox.Unread()
-	if !d.showing.Load() && !expired && n == *unread {
+	if !d.visible.Load() && !expired && n == *unread {
 		return false
 	}
 	*unread = n
@@ -326,7 +325,7 @@ func (d *desktop) second(now time.Time, unread *int) bool {
 }
 
 func (d *desktop) refreshLive() {
-	if !d.visible {
+	if !d.visible.Load() {
 		return
 	}
 	d.stockP.Refresh()
@@ -337,7 +336,7 @@ func (d *desktop) refreshLive() {
 // paused count, the status bar). Each part redraws only when what it shows changed, so a
 // window at rest is not repainted; it returns how many parts redrew.
 func (d *desktop) refreshSlow() int {
-	if !d.visible {
+	if !d.visible.Load() {
 		return 0
 	}
 	n := 0
@@ -410,7 +409,7 @@ func (d *desktop) updateStatus() bool {
 }
 
 func (d *desktop) keepWindowSize() {
-	if !d.visible {
+	if !d.visible.Load() {
 		return
 	}
 	sz := d.win.Canvas().Size()

@@ -52,8 +52,8 @@ func TestFeedDownNotifiesOnceAndShowsInTheTray(t *testing.T) {
 			t.Fatalf("the tray menu starts with %q", first.Label)
 		}
 		first.Action()
-		if got := d.tabs.Selected().Text; got != "Feeds" || !d.visible {
-			t.Errorf("the tray line opened %q (window visible %v), want Feeds", got, d.visible)
+		if got := d.tabs.Selected().Text; got != "Feeds" || !d.visible.Load() {
+			t.Errorf("the tray line opened %q (window visible %v), want Feeds", got, d.visible.Load())
 		}
 	})
 	for i := 42; i <= 120; i += 2 {

@@ -21,8 +21,7 @@ func (d *desktop) startHidden(hidden bool) bool {
 		return false
 	}
 	d.log.Info("started hidden: the window opens from the tray icon")
-	d.visible = false
-	d.showing.Store(false)
+	d.visible.Store(false)
 	d.tray.sync()
 	return true
 }

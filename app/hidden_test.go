@@ -77,14 +77,14 @@ func TestStartHiddenNeedsATrayHost(t *testing.T) {
 	d, _, _, _, ui := trayDesktop(t)
 	ui(func() {
 		trayHost = func() bool { return false }
-		if d.startHidden(true) || !d.visible {
+		if d.startHidden(true) || !d.visible.Load() {
 			t.Fatal("no tray host: started hidden anyway")
 		}
 		trayHost = func() bool { return true }
-		if d.startHidden(false) || !d.visible {
+		if d.startHidden(false) || !d.visible.Load() {
 			t.Fatal("not asked to: started hidden anyway")
 		}
-		if !d.startHidden(true) || d.visible {
+		if !d.startHidden(true) || d.visible.Load() {
 			t.Fatal("asked to, with a tray host: the window is not hidden")
 		}
 		if d.tray.show.Label != "Show window" {

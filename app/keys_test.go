@@ -163,8 +163,8 @@ func TestNotificationClickOpensItsEvent(t *testing.T) {
 		d.openNotification(n) // what the D-Bus click does (app/notify TestClickOpensTheNotification)
 		c := d.win.Canvas()
 		top := c.Overlays().Top()
-		if !d.visible || d.tabs.Selected().Text != "Live" || top == nil || !strings.Contains(test.RenderObjectToMarkup(top), "Build 42 failed") {
-			t.Fatalf("after the click: visible %v, tab %s, dialog %v; want the event's detail on Live", d.visible, d.tabs.Selected().Text, top != nil)
+		if !d.visible.Load() || d.tabs.Selected().Text != "Live" || top == nil || !strings.Contains(test.RenderObjectToMarkup(top), "Build 42 failed") {
+			t.Fatalf("after the click: visible %v, tab %s, dialog %v; want the event's detail on Live", d.visible.Load(), d.tabs.Selected().Text, top != nil)
 		}
 		if d.inbox.Unread() != 0 || d.win.Title() != "Herald" {
 			t.Errorf("after the click: %d unread, title %q", d.inbox.Unread(), d.win.Title())

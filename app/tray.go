@@ -38,7 +38,7 @@ func (d *desktop) setupTray() {
 		return
 	}
 	t.desk, t.registered = desk, true
-	t.show = fyne.NewMenuItem("Hide window", func() { d.setVisible(!d.visible) })
+	t.show = fyne.NewMenuItem("Hide window", func() { d.setVisible(!d.visible.Load()) })
 	t.dnd = fyne.NewMenuItem("Pause notifications", func() { d.setDND(!d.settingsP.Settings().DND) })
 	t.hub = fyne.NewMenuItem("Hub on", func() {
 		// Through the hub panel, so the restart runs off the UI goroutine like Apply does.
@@ -87,7 +87,7 @@ func (t *trayMenu) sync() {
 	if t == nil || !t.registered {
 		return
 	}
-	if t.d.visible {
+	if t.d.visible.Load() {
 		t.show.Label = "Hide window"
 	} else {
 		t.show.Label = "Show window"
@@ -130,8 +130,7 @@ func (d *desktop) bringToFront() {
 }
 
 func (d *desktop) setVisible(v bool) {
-	d.visible = v
-	d.showing.Store(v)
+	d.visible.Store(v)
 	if v {
 		d.win.Show()
 		d.win.RequestFocus()
